@@ -1,0 +1,60 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UNPACS_STORE ?= var/store
+UNPACS_HOST ?= 127.0.0.1
+UNPACS_PORT ?= 8000
+export UNPACS_STORE UNPACS_HOST UNPACS_PORT
+
+DATA_FILES := $(shell find data ontology shapes -type f \( -name '*.ttl' -o -name '*.csv' -o -name '*.json' -o -name '*.jsonld' \) 2>/dev/null | sort)
+STAMP := $(UNPACS_STORE).stamp
+
+.PHONY: run test setup dev store lint typecheck pytest docs bench clean
+
+run: setup $(STAMP)
+	$(BIN)/unpacs serve --host $(UNPACS_HOST) --port $(UNPACS_PORT)
+
+setup: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+# Rebuilt from scratch whenever the bundled data, shapes or ontology change.
+$(STAMP): $(DATA_FILES) | $(VENV)/.installed
+	rm -rf $(UNPACS_STORE) $(STAMP)
+	$(BIN)/unpacs --store $(UNPACS_STORE) build
+	touch $@
+
+store: setup $(STAMP)
+
+test: dev lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest
+
+docs: dev
+	$(BIN)/python -m loader.ontology_docs
+
+bench: dev
+	$(BIN)/python -m bench.load_bench
+
+clean:
+	rm -rf var $(VENV)

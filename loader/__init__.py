@@ -1,0 +1,1 @@
+"""unpacs library: store, formats, parsing, validation and the load pipeline (Flask-free)."""

@@ -1,0 +1,154 @@
+"""One exception hierarchy for the whole project.
+
+Errors carry structured fields so that the CLI can print them for people and the HTTP layer can
+render them as RFC 9457 problem details without parsing messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One located problem: a syntax error, a bad CSV cell or a SHACL result."""
+
+    message: str
+    severity: str = "Violation"  # Violation | Warning | Info, as in SHACL
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    row: int | None = None
+    field: str | None = None
+    focus_node: str | None = None
+    path: str | None = None
+    value: str | None = None
+    shape: str | None = None
+    hint: str | None = None
+
+    def location(self) -> str:
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        loc = ":".join(parts)
+        if self.row is not None:
+            loc += f" row {self.row}"
+        if self.field is not None:
+            loc += f" column {self.field!r}"
+        return loc
+
+    def format(self) -> str:
+        text = f"{self.location()}: {self.severity.lower()}: {self.message}"
+        details = []
+        if self.focus_node:
+            details.append(f"focus node: {self.focus_node}")
+        if self.path:
+            details.append(f"path: {self.path}")
+        if self.value is not None:
+            details.append(f"value: {self.value}")
+        if self.shape:
+            details.append(f"shape: {self.shape}")
+        if self.hint:
+            details.append(f"hint: {self.hint}")
+        if details:
+            text += "\n    " + "\n    ".join(details)
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class UnpacsError(Exception):
+    """Base of every error unpacs raises on purpose."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    row: int | None = None
+    field: str | None = None
+    hint: str | None = None
+    issues: Sequence[Issue] = dataclasses.field(default_factory=tuple)
+
+    title = "unpacs error"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def format(self) -> str:
+        lines = []
+        if self.file or self.line is not None or self.row is not None or self.field:
+            located = Issue(
+                self.message,
+                file=self.file,
+                line=self.line,
+                column=self.column,
+                row=self.row,
+                field=self.field,
+            )
+            lines.append(f"{located.location()}: {self.message}")
+        else:
+            lines.append(self.message)
+        lines.extend(issue.format() for issue in self.issues)
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class ConfigError(UnpacsError):
+    title = "invalid configuration"
+
+
+class InputError(UnpacsError):
+    """Input that cannot be read: unknown format, too large, missing file."""
+
+    title = "invalid input"
+
+
+class InputTooLargeError(InputError):
+    title = "input too large"
+
+
+class UnsupportedFormatError(InputError):
+    title = "unsupported format"
+
+
+class RdfSyntaxError(InputError):
+    title = "RDF syntax error"
+
+
+class CsvRecordError(InputError):
+    title = "invalid CSV record"
+
+
+class ValidationFailedError(UnpacsError):
+    """The staged data does not conform to the shapes; nothing was written."""
+
+    title = "records do not conform to the shapes"
+
+
+class QueryError(UnpacsError):
+    """A SPARQL query or update that the store refused (syntax, policy)."""
+
+    title = "invalid SPARQL request"
+
+
+class QueryRefusedError(QueryError):
+    title = "SPARQL request refused by policy"
+
+
+class StoreError(UnpacsError):
+    title = "store error"
+
+
+class StoreBusyError(StoreError):
+    title = "store in use"

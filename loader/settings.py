@@ -1,0 +1,159 @@
+"""Typed, frozen settings read once from ``UNPACS_*`` variables (and overridden by CLI options)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loader.errors import ConfigError
+
+DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
+
+
+def _parse_int(name: str, raw: str, minimum: int = 0, maximum: int | None = None) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name}={raw!r} is not an integer", hint=f"set {name} to a whole number"
+        ) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise ConfigError(f"{name}={raw!r} is out of range", hint=f"{name} must be {allowed}")
+    return value
+
+
+def _parse_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name}={raw!r} is not a number", hint=f"set {name} to a positive number"
+        ) from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be positive", hint=f"set {name} above 0")
+    return value
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean", hint=f"set {name} to true or false")
+
+
+def _parse_base_iri(name: str, raw: str) -> str:
+    if not raw.startswith(("http://", "https://")) or not raw.endswith("/"):
+        raise ConfigError(
+            f"{name}={raw!r} is not an http(s) IRI ending with '/'",
+            hint=f"set {name} like https://example.org/unpacs/",
+        )
+    return raw
+
+
+def _parse_optional_url(name: str, raw: str) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"{name}={raw!r} is not an http(s) URL", hint=f"unset {name} or fix it")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting with its environment variable, default and help text (see ``SETTINGS_HELP``)."""
+
+    store: str = "var/store"
+    update_url: str | None = None
+    graph_store_url: str | None = None
+    base_iri: str = DEFAULT_BASE_IRI
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_input_bytes: int = 200 * 1024 * 1024
+    query_timeout: float = 30.0
+    result_limit: int = 100_000
+    shapes_dir: Path = field(default=Path("shapes"))
+    data_dir: Path = field(default=Path("data"))
+
+    @property
+    def store_is_remote(self) -> bool:
+        return self.store.startswith(("http://", "https://"))
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with the non-None ``changes`` applied (CLI options over environment)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+# name -> (environment variable, parser, help). A test checks every field is listed here and in
+# the README.
+SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
+    "store": (
+        "UNPACS_STORE",
+        lambda _n, raw: raw,
+        "On-disk store directory, or the http(s) query URL of a SPARQL 1.1 engine.",
+    ),
+    "update_url": (
+        "UNPACS_UPDATE_URL",
+        _parse_optional_url,
+        "Remote store only: SPARQL 1.1 Update endpoint (default: derived from the query URL).",
+    ),
+    "graph_store_url": (
+        "UNPACS_GRAPH_STORE_URL",
+        _parse_optional_url,
+        "Remote store only: Graph Store Protocol endpoint (default: derived from the query URL).",
+    ),
+    "base_iri": (
+        "UNPACS_BASE_IRI",
+        _parse_base_iri,
+        "Base IRI that relative IRIs in data/, shapes/ and ontology/ resolve against.",
+    ),
+    "host": ("UNPACS_HOST", lambda _n, raw: raw, "Interface the HTTP server listens on."),
+    "port": (
+        "UNPACS_PORT",
+        lambda n, raw: _parse_int(n, raw, 1, 65535),
+        "TCP port the HTTP server listens on.",
+    ),
+    "max_input_bytes": (
+        "UNPACS_MAX_INPUT_BYTES",
+        lambda n, raw: _parse_int(n, raw, 1),
+        "Largest file or request body the loader accepts, in bytes.",
+    ),
+    "query_timeout": (
+        "UNPACS_QUERY_TIMEOUT",
+        _parse_float,
+        "Seconds a SPARQL query may run before it is stopped.",
+    ),
+    "result_limit": (
+        "UNPACS_RESULT_LIMIT",
+        lambda n, raw: _parse_int(n, raw, 1),
+        "Most solutions or triples a query returns before it is truncated.",
+    ),
+    "shapes_dir": ("UNPACS_SHAPES_DIR", lambda _n, raw: Path(raw), "Folder of SHACL shapes."),
+    "data_dir": (
+        "UNPACS_DATA_DIR",
+        lambda _n, raw: Path(raw),
+        "Folder of bundled data that `unpacs build` loads.",
+    ),
+}
+
+
+def from_env(environ: Mapping[str, str]) -> Settings:
+    """Build settings from ``environ``; unknown ``UNPACS_*`` variables are an error."""
+    known = {var for var, _p, _h in SETTINGS_HELP.values()}
+    unknown = sorted(k for k in environ if k.startswith("UNPACS_") and k not in known)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting {unknown[0]}",
+            hint="known settings: " + ", ".join(sorted(known)),
+        )
+    values: dict[str, Any] = {}
+    for name, (var, parse, _help) in SETTINGS_HELP.items():
+        raw = environ.get(var)
+        if raw is not None:
+            values[name] = parse(var, raw)
+    return Settings(**values)

@@ -1,0 +1,192 @@
+"""Embedded on-disk store: pyoxigraph, owned by exactly one process."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph
+
+from loader.errors import QueryError, StoreBusyError, StoreError
+from loader.formats import Format
+from loader.store.protocol import (
+    BooleanResult,
+    GraphResult,
+    QueryResult,
+    SolutionsResult,
+    StoreStats,
+)
+
+# Graphs written before the final MOVE of a replacement. A crash between the two transactions
+# leaves them behind; opening the store removes them, so readers only ever see before or after.
+STAGING_PREFIX = "urn:unpacs:staging:"
+
+STATS_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+STATS_DEFAULT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+STATS_CLASSES = (
+    "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"
+)
+
+
+def _is_lock_error(error: OSError) -> bool:
+    text = str(error)
+    return "LOCK" in text or "lock" in text
+
+
+def wrap_result(
+    result: pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples,
+) -> QueryResult:
+    if isinstance(result, pyoxigraph.QuerySolutions):
+        return SolutionsResult(tuple(v.value for v in result.variables), result)
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        return BooleanResult(bool(result))
+    return GraphResult(iter(result))
+
+
+class OxigraphStore:
+    """``Store`` over an embedded pyoxigraph store on disk (or in memory when ``path`` is None)."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = None if path is None else Path(path)
+        self.description = "in-memory store" if path is None else f"store {path}"
+        try:
+            if self.path is None:
+                self._store = pyoxigraph.Store()
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = pyoxigraph.Store(str(self.path))
+        except OSError as error:
+            if _is_lock_error(error):
+                raise StoreBusyError(
+                    f"store {path} is in use by another process; stop it or load through the "
+                    "server",
+                    hint="only one process may own an embedded store directory",
+                ) from None
+            raise StoreError(f"cannot open store {path}: {error}") from None
+        self._drop_staging_graphs()
+
+    @property
+    def native(self) -> pyoxigraph.Store:
+        """The pyoxigraph store, for code that needs its bulk paths (the loader, benchmarks)."""
+        return self._store
+
+    def _drop_staging_graphs(self) -> None:
+        leftovers = [
+            g for g in self._store.named_graphs() if str(g.value).startswith(STAGING_PREFIX)
+        ]
+        if leftovers:
+            self._store.update(
+                " ; ".join(f"DROP SILENT GRAPH <{g.value}>" for g in leftovers)
+            )
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> QueryResult:
+        kwargs: dict[str, object] = {}
+        if default_graph_uris:
+            kwargs["default_graph"] = [pyoxigraph.NamedNode(u) for u in default_graph_uris]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graph_uris:
+            kwargs["named_graphs"] = [pyoxigraph.NamedNode(u) for u in named_graph_uris]
+        try:
+            result = self._store.query(sparql, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as error:
+            raise QueryError(
+                f"SPARQL syntax error: {error.msg}",
+                line=error.lineno,
+                column=error.offset,
+            ) from None
+        except (OSError, ValueError) as error:
+            raise QueryError(f"query failed: {error}") from None
+        return wrap_result(result)
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as error:
+            raise QueryError(
+                f"SPARQL update syntax error: {error.msg}", line=error.lineno, column=error.offset
+            ) from None
+        except (OSError, ValueError) as error:
+            raise QueryError(f"update failed: {error}") from None
+
+    def replace_graphs(self, graphs: dict[str, Sequence[pyoxigraph.Triple]]) -> None:
+        if not graphs:
+            return
+        token = uuid.uuid4().hex
+        staging = {g: f"{STAGING_PREFIX}{token}:{i}" for i, g in enumerate(graphs)}
+
+        def staged_quads() -> Iterator[pyoxigraph.Quad]:
+            for graph, triples in graphs.items():
+                target = pyoxigraph.NamedNode(staging[graph])
+                for t in triples:
+                    yield pyoxigraph.Quad(t.subject, t.predicate, t.object, target)
+
+        try:
+            # Two transactions: the new content lands in hidden staging graphs, then one update
+            # swaps all of them in. Either both happen, or staging graphs are dropped on reopen.
+            self._store.extend(staged_quads())
+            self._store.update(
+                " ; ".join(f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in graphs)
+            )
+        except Exception:
+            self._drop_staging_graphs()
+            raise
+
+    def graph_names(self) -> list[str]:
+        return sorted(
+            str(g.value)
+            for g in self._store.named_graphs()
+            if isinstance(g, pyoxigraph.NamedNode) and not g.value.startswith(STAGING_PREFIX)
+        )
+
+    def quads(
+        self, subject: str | None = None, graph: str | None = None
+    ) -> Iterator[pyoxigraph.Quad]:
+        s = pyoxigraph.NamedNode(subject) if subject is not None else None
+        g = pyoxigraph.NamedNode(graph) if graph is not None else None
+        return iter(self._store.quads_for_pattern(s, None, None, g))
+
+    def dump(self, fmt: Format, output: IO[bytes], graph: str | None = None) -> None:
+        if fmt.oxigraph_rdf is None:
+            raise StoreError(f"{fmt.name} cannot be dumped natively")
+        if graph is not None:
+            self._store.dump(output, fmt.oxigraph_rdf, from_graph=pyoxigraph.NamedNode(graph))
+        elif fmt.supports_datasets:
+            self._store.dump(output, fmt.oxigraph_rdf)
+        else:
+            # Triple formats cannot hold graphs: write the union of all graphs.
+            quads = self._store.quads_for_pattern(None, None, None)
+            triples = (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
+            pyoxigraph.serialize(triples, output, fmt.oxigraph_rdf)
+
+    def stats(self) -> StoreStats:
+        per_graph: dict[str, int] = {}
+        for row in self.query(STATS_GRAPHS).rows():  # type: ignore[union-attr]
+            per_graph[row["g"].value] = int(row["n"].value)
+        default = self._store.query(STATS_DEFAULT)
+        assert isinstance(default, pyoxigraph.QuerySolutions)
+        n_default = int(next(iter(default))["n"].value)  # type: ignore[index,union-attr]
+        if n_default:
+            per_graph["(default graph)"] = n_default
+        classes = {
+            row["c"].value: int(row["n"].value)
+            for row in self.query(STATS_CLASSES).rows()  # type: ignore[union-attr]
+        }
+        return StoreStats(per_graph, classes)
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    def close(self) -> None:
+        # pyoxigraph closes the database when the object is collected; drop our reference.
+        self.flush()
+        del self._store
