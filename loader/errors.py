@@ -6,8 +6,8 @@ render them as RFC 9457 problem details without parsing messages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 

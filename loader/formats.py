@@ -1,4 +1,4 @@
-"""The one table of RDF and SPARQL-results formats, read by the loader, the store and the endpoint."""
+"""The one table of RDF and SPARQL-results formats: loader, store and endpoint all read it."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ def _parse_optional_url(name: str, raw: str) -> str | None:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting with its environment variable, default and help text (see ``SETTINGS_HELP``)."""
+    """Every setting; its variable, parser and help text are in ``SETTINGS_HELP``."""
 
     store: str = "var/store"
     update_url: str | None = None

@@ -43,7 +43,7 @@ def is_valid_key(key: str) -> bool:
 
 
 def slugify(text: str) -> str:
-    """Readable key from a name: ``"Department of Science (DOST)"`` -> ``department-of-science-dost``."""
+    """Readable key from a name: ``"Science (DOST)"`` -> ``science-dost``."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -77,9 +77,7 @@ class OxigraphStore:
             g for g in self._store.named_graphs() if str(g.value).startswith(STAGING_PREFIX)
         ]
         if leftovers:
-            self._store.update(
-                " ; ".join(f"DROP SILENT GRAPH <{g.value}>" for g in leftovers)
-            )
+            self._store.update(" ; ".join(f"DROP SILENT GRAPH <{g.value}>" for g in leftovers))
 
     def query(
         self,
@@ -117,7 +115,7 @@ class OxigraphStore:
         except (OSError, ValueError) as error:
             raise QueryError(f"update failed: {error}") from None
 
-    def replace_graphs(self, graphs: dict[str, Sequence[pyoxigraph.Triple]]) -> None:
+    def replace_graphs(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> None:
         if not graphs:
             return
         token = uuid.uuid4().hex
@@ -133,9 +131,7 @@ class OxigraphStore:
             # Two transactions: the new content lands in hidden staging graphs, then one update
             # swaps all of them in. Either both happen, or staging graphs are dropped on reopen.
             self._store.extend(staged_quads())
-            self._store.update(
-                " ; ".join(f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in graphs)
-            )
+            self._store.update(" ; ".join(f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in graphs))
         except Exception:
             self._drop_staging_graphs()
             raise
@@ -167,20 +163,36 @@ class OxigraphStore:
             triples = (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
             pyoxigraph.serialize(triples, output, fmt.oxigraph_rdf)
 
+    def _select(self, sparql: str) -> list[dict[str, str]]:
+        result = self._store.query(sparql)
+        assert isinstance(result, pyoxigraph.QuerySolutions)
+        names = [v.value for v in result.variables]
+        return [
+            {n: str(getattr(s[n], "value", "")) for n in names if s[n] is not None} for s in result
+        ]
+
     def stats(self) -> StoreStats:
-        per_graph: dict[str, int] = {}
-        for row in self.query(STATS_GRAPHS).rows():  # type: ignore[union-attr]
-            per_graph[row["g"].value] = int(row["n"].value)
-        default = self._store.query(STATS_DEFAULT)
-        assert isinstance(default, pyoxigraph.QuerySolutions)
-        n_default = int(next(iter(default))["n"].value)  # type: ignore[index,union-attr]
+        per_graph = {
+            row["g"]: int(row["n"])
+            for row in self._select(STATS_GRAPHS)
+            if not row["g"].startswith(STAGING_PREFIX)
+        }
+        n_default = int(self._select(STATS_DEFAULT)[0]["n"])
         if n_default:
             per_graph["(default graph)"] = n_default
-        classes = {
-            row["c"].value: int(row["n"].value)
-            for row in self.query(STATS_CLASSES).rows()  # type: ignore[union-attr]
-        }
+        classes = {row["c"]: int(row["n"]) for row in self._select(STATS_CLASSES)}
         return StoreStats(per_graph, classes)
+
+    def is_empty(self) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None)), None) is None
+
+    def bulk_add_graphs(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> None:
+        """Fast, NOT transactional write for trusted dumps into an empty store (--no-validate)."""
+        self._store.bulk_extend(
+            pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.NamedNode(g))
+            for g, triples in graphs.items()
+            for t in triples
+        )
 
     def flush(self) -> None:
         if self.path is not None:

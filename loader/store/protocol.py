@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Protocol, runtime_checkable
 
@@ -118,7 +118,7 @@ class Store(Protocol):
         """Run a SPARQL 1.1 update in one transaction."""
         ...
 
-    def replace_graphs(self, graphs: dict[str, Sequence[pyoxigraph.Triple]]) -> None:
+    def replace_graphs(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> None:
         """Atomically replace each named graph's content (all graphs or none)."""
         ...
 

@@ -1,0 +1,1 @@
+"""Flask adapter over the ``loader`` library: SPARQL endpoint and dereferenceable URIs."""

@@ -1,0 +1,25 @@
+"""The one app factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from endpoint import health, problems, resources, sparql
+from endpoint.state import AppState
+from loader.settings import Settings, from_env
+from loader.store.factory import open_store
+from loader.store.protocol import Store
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
+    """Build the app; opens the store from ``settings`` unless one is given."""
+    settings = settings or from_env(os.environ)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_input_bytes
+    app.extensions["unpacs"] = AppState(settings, store or open_store(settings))
+    problems.init_app(app)
+    for blueprint in (sparql.bp, resources.bp, health.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,27 @@
+"""The ``unpacs`` console script: the library's commands plus ``serve``."""
+
+from __future__ import annotations
+
+import click
+
+from loader.cli import cli, run, settings_of
+
+
+@cli.command()
+@click.option("--host", help="Interface to listen on (default UNPACS_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default UNPACS_PORT or 8000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the SPARQL endpoint and the resource pages until Ctrl-C."""
+    from werkzeug.serving import run_simple
+
+    from endpoint.app import create_app
+
+    settings = settings_of(ctx).replace(host=host, port=port)
+    app = create_app(settings)
+    click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}/", err=True)
+    run_simple(settings.host, settings.port, app, threaded=True)
+
+
+def main() -> None:
+    run(cli)

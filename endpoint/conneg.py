@@ -1,0 +1,45 @@
+"""Content negotiation, with one written precedence: ``?format=`` > suffix > ``Accept``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import Request
+from werkzeug.exceptions import NotAcceptable
+
+from loader import formats
+from loader.errors import UnsupportedFormatError
+from loader.formats import Format
+
+
+def negotiate(request: Request, offered: Sequence[Format], *, suffix: str | None = None) -> Format:
+    """Pick one of ``offered`` for ``request``; the first offered format is the default."""
+    requested = request.args.get("format")
+    if requested:
+        # A '+' in a media type arrives as a space when the client did not encode it.
+        requested = requested.replace(" ", "+")
+        for fmt in offered:
+            if requested in (fmt.name, *fmt.aliases, *fmt.media_types):
+                return fmt
+        raise NotAcceptable(
+            f"format {requested!r} is not offered here; use one of "
+            + ", ".join(f.name for f in offered)
+        )
+    if suffix:
+        for fmt in offered:
+            if "." + suffix in fmt.suffixes or suffix in (fmt.name, *fmt.aliases):
+                return fmt
+        raise NotAcceptable(f"no representation with suffix .{suffix}")
+    if not request.accept_mimetypes or request.accept_mimetypes.provided is False:
+        return offered[0]
+    media_types = [m for fmt in offered for m in fmt.media_types]
+    best = request.accept_mimetypes.best_match(media_types)
+    if best is None:
+        raise NotAcceptable(
+            "none of the offered media types is acceptable: " + ", ".join(media_types)
+        )
+    found = formats.by_media_type(best)
+    for fmt in offered:
+        if found is fmt or best in fmt.media_types:
+            return fmt
+    raise UnsupportedFormatError(f"no format for {best}")

@@ -1,0 +1,69 @@
+"""SPARQL 1.1 Protocol: queries by GET, POST form or POST ``application/sparql-query``."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import BadRequest, MethodNotAllowed, UnsupportedMediaType
+
+from endpoint.conneg import negotiate
+from endpoint.state import state_of
+from loader import formats
+from loader.store.protocol import GraphResult
+
+bp = Blueprint("sparql", __name__)
+
+QUERY_FORMATS = formats.results_formats()
+GRAPH_FORMATS = tuple(f for f in formats.rdf_formats() if f.oxigraph_rdf is not None)
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise BadRequest(f"parameter {name!r} must be given at most once")
+    return values[0] if values else None
+
+
+def _read_query() -> tuple[str, list[str], list[str]]:
+    if request.method == "GET":
+        params = request.args
+        query = _single(params.getlist("query"), "query")
+    elif request.method == "POST":
+        content_type = request.mimetype
+        if content_type == "application/x-www-form-urlencoded":
+            params = request.form
+            query = _single(params.getlist("query"), "query")
+            if params.getlist("update"):
+                raise MethodNotAllowed(description="updates are not accepted on this endpoint")
+        elif content_type == "application/sparql-query":
+            params = request.args
+            query = request.get_data(as_text=True)
+        elif content_type == "application/sparql-update":
+            raise MethodNotAllowed(description="updates are not accepted on this endpoint")
+        else:
+            raise UnsupportedMediaType(
+                f"send the query as application/x-www-form-urlencoded or "
+                f"application/sparql-query, not {content_type or 'no content type'}"
+            )
+    else:
+        raise MethodNotAllowed(valid_methods=["GET", "POST"])
+    if not query:
+        raise BadRequest("missing 'query' parameter")
+    return query, params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    query, default_graphs, named_graphs = _read_query()
+    store = state_of().store
+    result = store.query(query, default_graph_uris=default_graphs, named_graph_uris=named_graphs)
+    body = io.BytesIO()
+    if isinstance(result, GraphResult):
+        fmt = negotiate(request, GRAPH_FORMATS)
+        result.serialize(fmt, body)
+    else:
+        fmt = negotiate(request, QUERY_FORMATS)
+        result.serialize(fmt, body)
+    response = Response(body.getvalue(), mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    return response

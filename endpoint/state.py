@@ -1,0 +1,22 @@
+"""Per-app state kept in ``app.extensions["unpacs"]``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from loader.settings import Settings
+from loader.store.protocol import Store
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: Store
+
+
+def state_of(app: Flask | None = None) -> AppState:
+    found = (app or current_app).extensions["unpacs"]
+    assert isinstance(found, AppState)
+    return found

@@ -1,0 +1,270 @@
+"""The ``unpacs`` command line: thin click commands over library functions.
+
+``serve`` is added by ``endpoint.cli`` so that this module (and all of ``loader``) stays
+Flask-free.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from loader import formats, validation
+from loader.errors import UnpacsError
+from loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
+from loader.settings import Settings, from_env
+from loader.store.factory import open_store
+from loader.store.oxigraph import OxigraphStore
+from loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
+
+RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
+
+
+class _Context:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    obj = ctx.find_object(_Context)
+    assert obj is not None
+    return obj.settings
+
+
+@contextmanager
+def opened_store(settings: Settings) -> Iterator[Store]:
+    store = open_store(settings)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def terminal_progress() -> Progress | None:
+    """Progress lines (triples, triples/s) on a terminal; nothing when stderr is not a tty."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.perf_counter()
+
+    def report(stage: str, triples: int) -> None:
+        elapsed = max(time.perf_counter() - started, 1e-6)
+        click.echo(f"{stage}: {triples:,} triples ({triples / elapsed:,.0f} triples/s)", err=True)
+
+    return report
+
+
+def data_files(root: Path) -> list[Path]:
+    """The RDF files ``build`` loads: everything under ``reference/`` and ``seed/``."""
+    found = [
+        p
+        for sub in ("reference", "seed")
+        for p in sorted((root / sub).rglob("*"))
+        if p.is_file() and p.suffix in RDF_SUFFIXES
+    ]
+    return found
+
+
+def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
+    """Load the bundled data (validated) in one transaction."""
+    files = data_files(settings.data_dir)
+    if not files:
+        raise UnpacsError(f"no RDF files under {settings.data_dir}/reference or /seed")
+    sources = [read_source(p, settings) for p in files]
+    return load_sources(store, sources, settings, validate=True, progress=progress)
+
+
+def print_report(report: LoadReport) -> None:
+    for issue in report.warnings:
+        click.echo(issue.format(), err=True)
+    note = "" if report.validated else " WITHOUT validation (--no-validate)"
+    click.echo(
+        f"loaded {report.triples:,} triples into {len(report.graphs)} graph(s) "
+        f"in {report.seconds:.2f} s{note}"
+    )
+    for graph, n in sorted(report.graphs.items()):
+        click.echo(f"  {graph}  {n:,}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "store", help="Store directory, or http(s) SPARQL query URL.")
+@click.option("--base-iri", help="Base IRI for relative IRIs in loaded files.")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
+    """unpacs: load, validate, query and serve the UNPACS knowledge base."""
+    environ = dict(os.environ)
+    if base_iri:
+        environ["UNPACS_BASE_IRI"] = base_iri
+    ctx.obj = _Context(from_env(environ).replace(store=store))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--graph", help="Named graph IRI (one file only).")
+@click.option("--format", "fmt", help="Input format, when the suffix does not tell.")
+@click.option("--no-validate", is_flag=True, help="Skip SHACL (trusted dumps, benchmarks).")
+@click.pass_context
+def load(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    graph: str | None,
+    fmt: str | None,
+    no_validate: bool,
+) -> None:
+    """Load FILES in one transaction: all of them, or nothing."""
+    settings = settings_of(ctx)
+    if graph and len(files) > 1:
+        raise click.UsageError("--graph needs exactly one file")
+    chosen = formats.by_name(fmt) if fmt else None
+    sources = [read_source(p, settings, graph=graph, fmt=chosen) for p in files]
+    if no_validate:
+        click.echo("warning: --no-validate: SHACL validation skipped", err=True)
+    with opened_store(settings) as store:
+        report = load_sources(
+            store, sources, settings, validate=not no_validate, progress=terminal_progress()
+        )
+    print_report(report)
+
+
+@cli.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Load the bundled data (data/reference, data/seed), validated."""
+    settings = settings_of(ctx)
+    with opened_store(settings) as store:
+        report = build_store(store, settings, terminal_progress())
+    print_report(report)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "out",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--no-store", is_flag=True, help="Validate the files alone, not against the store.")
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bool) -> None:
+    """Validate FILES against the shapes (with the stored records they refer to); write nothing."""
+    settings = settings_of(ctx)
+    sources = [read_source(p, settings) for p in files]
+    if no_store or (not settings.store_is_remote and not Path(settings.store).exists()):
+        store: Store = OxigraphStore(None)
+        issues = validate_sources(store, sources, settings)
+    else:
+        with opened_store(settings) as store:
+            issues = validate_sources(store, sources, settings)
+    conforms = not validation.violations(issues)
+    if out == "json":
+        click.echo(
+            json.dumps({"conforms": conforms, "issues": [i.as_dict() for i in issues]}, indent=2)
+        )
+    elif out == "turtle":
+        click.echo(validation.report_graph(issues).serialize(format="turtle"))
+    else:
+        for issue in issues:
+            click.echo(issue.format())
+        n_bad = len(validation.violations(issues))
+        click.echo(
+            f"{'conforms' if conforms else 'does not conform'}: {n_bad} violation(s), "
+            f"{len(issues) - n_bad} warning(s)"
+        )
+    ctx.exit(0 if conforms else 1)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    default="nquads",
+    show_default=True,
+    type=click.Choice(["nquads", "trig", "turtle", "ntriples"]),
+)
+@click.option("--graph", help="Only this named graph.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write.")
+@click.pass_context
+def dump(ctx: click.Context, fmt: str, graph: str | None, output: Path | None) -> None:
+    """Write the store (or one graph), streaming, to stdout or FILE."""
+    settings = settings_of(ctx)
+    with opened_store(settings) as store:
+        if output is None:
+            store.dump(formats.by_name(fmt), sys.stdout.buffer, graph=graph)
+            sys.stdout.buffer.flush()
+        else:
+            with output.open("wb") as handle:
+                store.dump(formats.by_name(fmt), handle, graph=graph)
+
+
+@cli.command()
+@click.argument("sparql")
+@click.option("--format", "fmt", help="Results format (tsv, json, xml, csv; turtle, ntriples...).")
+@click.pass_context
+def query(ctx: click.Context, sparql: str, fmt: str | None) -> None:
+    """Run a SPARQL query (text, or @file.rq) and print the results."""
+    settings = settings_of(ctx)
+    if sparql.startswith("@"):
+        sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+    with opened_store(settings) as store:
+        result = store.query(sparql)
+        out = sys.stdout.buffer
+        if isinstance(result, GraphResult):
+            result.serialize(formats.by_name(fmt or "turtle", "rdf"), out)
+        elif isinstance(result, SolutionsResult | BooleanResult):
+            result.serialize(formats.by_name(fmt or "tsv", "results"), out)
+        out.write(b"\n" if isinstance(result, BooleanResult) else b"")
+        out.flush()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Triples per graph and instances per class."""
+    settings = settings_of(ctx)
+    with opened_store(settings) as store:
+        numbers = store.stats()
+    if as_json:
+        data: dict[str, Any] = {
+            "triples": numbers.total,
+            "graphs": numbers.triples_per_graph,
+            "classes": numbers.instances_per_class,
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{numbers.total:,} triples in {len(numbers.triples_per_graph)} graph(s)")
+    for graph, n in sorted(numbers.triples_per_graph.items()):
+        click.echo(f"  {n:>10,}  {graph}")
+    click.echo("instances per class:")
+    for cls, n in sorted(numbers.instances_per_class.items()):
+        click.echo(f"  {n:>10,}  {cls}")
+
+
+def run(group: click.Group) -> None:
+    """Run ``group``, printing unpacs errors for people instead of tracebacks."""
+    try:
+        group.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except UnpacsError as error:
+        click.echo(f"error: {error.format()}", err=True)
+        sys.exit(1)
+
+
+def main() -> None:
+    run(cli)

@@ -1,0 +1,228 @@
+"""The load pipeline: read (size-capped) -> parse into staging -> add provenance -> validate
+(staged records plus the stored records they refer to) -> one transactional commit.
+
+Any failure before the commit raises and leaves the store untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pyoxigraph
+
+from loader import formats, validation
+from loader.csv_records import parse_csv_records
+from loader.errors import InputError, InputTooLargeError, Issue, ValidationFailedError
+from loader.formats import Format
+from loader.provenance import content_hash, describe_graph, sources_in
+from loader.settings import Settings
+from loader.store.oxigraph import OxigraphStore
+from loader.store.protocol import Store
+from loader.uris import graph_iri, slugify
+from loader.validation_scope import country_lookup, validation_data
+
+Progress = Callable[[str, int], None]
+PROV_GENERATED = pyoxigraph.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: its bytes, format, target graph and the name recorded in provenance."""
+
+    name: str
+    data: bytes
+    fmt: Format
+    graph: str
+    file_name: str
+
+
+@dataclass
+class LoadReport:
+    graphs: dict[str, int] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    validated: bool = True
+    committed: bool = False
+    seconds: float = 0.0
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity != "Violation"]
+
+
+def graph_for_path(path: Path, settings: Settings) -> str:
+    """``data/seed/philippines.ttl`` -> ``{base}graph/seed/philippines``; other files by stem."""
+    resolved = path.resolve()
+    data_dir = settings.data_dir.resolve()
+    if resolved.is_relative_to(data_dir):
+        parts = resolved.relative_to(data_dir).with_suffix("").parts
+        return graph_iri(settings.base_iri, "/".join(slugify(p) or "file" for p in parts))
+    return graph_iri(settings.base_iri, "file/" + (slugify(path.stem) or "file"))
+
+
+def read_source(
+    path: Path, settings: Settings, *, graph: str | None = None, fmt: Format | None = None
+) -> Source:
+    if not path.is_file():
+        raise InputError(f"no such file: {path}", file=str(path))
+    size = path.stat().st_size
+    if size > settings.max_input_bytes:
+        raise InputTooLargeError(
+            f"{size:,} bytes is over the limit of {settings.max_input_bytes:,} bytes",
+            file=str(path),
+            hint="split the file, or raise UNPACS_MAX_INPUT_BYTES",
+        )
+    fmt = fmt or formats.for_path(path)
+    try:
+        name = str(path.resolve().relative_to(settings.data_dir.resolve()))
+    except ValueError:
+        name = path.name
+    return Source(str(path), path.read_bytes(), fmt, graph or graph_for_path(path, settings), name)
+
+
+def _parse(
+    source: Source, settings: Settings, store: Store, staged_so_far: Iterable[pyoxigraph.Triple]
+) -> list[pyoxigraph.Quad]:
+    from loader.parsing import parse_rdf
+
+    if source.fmt.kind == "tabular":
+        lookup = country_lookup(store, staged_so_far, settings.base_iri)
+        triples = parse_csv_records(
+            source.data,
+            file=source.name,
+            base_iri=settings.base_iri,
+            country_lookup=lookup,
+            mappings_dir=settings.data_dir / "mappings",
+        )
+        return [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples]
+    return parse_rdf(source.data, source.fmt, file=source.name, base_iri=settings.base_iri)
+
+
+def stage_sources(
+    sources: Sequence[Source],
+    settings: Settings,
+    store: Store,
+    *,
+    validated: bool,
+    progress: Progress | None = None,
+) -> dict[str, list[pyoxigraph.Triple]]:
+    """Parse every source and add provenance; returns graph IRI -> triples (nothing written)."""
+    graphs: dict[str, list[pyoxigraph.Triple]] = {}
+    origin: dict[str, Source] = {}
+    # RDF first, so that CSV records can refer to countries staged in the same load.
+    for source in sorted(sources, key=lambda s: s.fmt.kind == "tabular"):
+        staged_triples = (t for ts in graphs.values() for t in ts)
+        for quad in _parse(source, settings, store, staged_triples):
+            g = (
+                source.graph
+                if isinstance(quad.graph_name, pyoxigraph.DefaultGraph)
+                else (quad.graph_name.value)
+            )
+            if g in origin and origin[g] is not source:
+                raise InputError(
+                    f"graph {g} is written by both {origin[g].name} and {source.name}",
+                    file=source.name,
+                    hint="give each file its own graph (--graph) or load them separately",
+                )
+            origin[g] = source
+            graphs.setdefault(g, []).append(
+                pyoxigraph.Triple(quad.subject, quad.predicate, quad.object)
+            )
+        if progress:
+            progress("parsed", sum(len(t) for t in graphs.values()))
+    for g, triples in graphs.items():
+        subject = pyoxigraph.NamedNode(g)
+        if any(t.subject == subject and t.predicate == PROV_GENERATED for t in triples):
+            continue  # a dump being restored already describes itself
+        source = origin[g]
+        triples.extend(
+            describe_graph(
+                g,
+                base_iri=settings.base_iri,
+                sources=sources_in(triples),
+                file_name=source.file_name,
+                digest=content_hash(source.data),
+                validated=validated,
+            )
+        )
+    return graphs
+
+
+def check_staged(
+    graphs: dict[str, list[pyoxigraph.Triple]],
+    store: Store,
+    settings: Settings,
+    file_names: dict[str, str] | None = None,
+) -> list[Issue]:
+    """SHACL-validate the staged graphs together with the stored records they refer to.
+
+    ``file_names`` (graph IRI -> file) lets each issue name the file its focus node came from.
+    """
+    file_names = file_names or {}
+    focus_graph = {
+        t.subject.value: g
+        for g, ts in graphs.items()
+        for t in ts
+        if isinstance(t.subject, pyoxigraph.NamedNode)
+    }
+    data, focus = validation_data(graphs, store)
+    shapes = validation.load_shapes(settings.shapes_dir, settings.base_iri)
+    issues = validation.validate_graph(data, shapes, focus_nodes=focus)
+    return [
+        replace(i, file=file_names.get(focus_graph.get(i.focus_node or "", ""))) for i in issues
+    ]
+
+
+def _file_names(
+    graphs: dict[str, list[pyoxigraph.Triple]], sources: Sequence[Source]
+) -> dict[str, str]:
+    by_graph = {s.graph: s.name for s in sources}
+    fallback = sources[0].name if len(sources) == 1 else None
+    return {g: by_graph.get(g) or fallback or g for g in graphs}
+
+
+def validate_sources(store: Store, sources: Sequence[Source], settings: Settings) -> list[Issue]:
+    """Everything ``load_sources`` checks, without writing."""
+    graphs = stage_sources(sources, settings, store, validated=True)
+    return check_staged(graphs, store, settings, _file_names(graphs, sources))
+
+
+def load_sources(
+    store: Store,
+    sources: Sequence[Source],
+    settings: Settings,
+    *,
+    validate: bool = True,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Load all ``sources`` in one transaction, or nothing; raises on any problem."""
+    started = time.perf_counter()
+    report = LoadReport(validated=validate)
+    graphs = stage_sources(sources, settings, store, validated=validate, progress=progress)
+    if validate:
+        report.issues = check_staged(graphs, store, settings, _file_names(graphs, sources))
+        if progress:
+            progress("validated", sum(len(t) for t in graphs.values()))
+        blocking = validation.violations(report.issues)
+        if blocking:
+            raise ValidationFailedError(
+                f"{len(blocking)} violation(s) of the shapes; nothing was loaded",
+                issues=report.issues,
+                hint="fix the records named above and load again",
+            )
+    if not validate and isinstance(store, OxigraphStore) and store.is_empty():
+        store.bulk_add_graphs(graphs)
+    else:
+        store.replace_graphs(graphs)
+    if progress:
+        progress("committed", sum(len(t) for t in graphs.values()))
+    report.graphs = {g: len(t) for g, t in graphs.items()}
+    report.committed = True
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,130 @@
+"""SHACL validation, wrapped once: the only module that imports pyshacl.
+
+pySHACL patches rdflib globals while it runs, so every call goes through one lock. Results come
+back as ``Issue`` data that the CLI prints and the HTTP layer renders.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import pyshacl
+from rdflib import RDF, SH, Graph, Literal, Node, URIRef
+from rdflib.term import BNode
+
+from loader.errors import Issue
+
+_LOCK = threading.Lock()
+_SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+def load_shapes(shapes_dir: Path, base_iri: str) -> Graph:
+    """All ``*.ttl`` shape files of ``shapes_dir`` as one graph, relative IRIs resolved."""
+    return _load_shapes_cached(str(Path(shapes_dir).resolve()), base_iri)
+
+
+@lru_cache(maxsize=8)
+def _load_shapes_cached(shapes_dir: str, base_iri: str) -> Graph:
+    graph = Graph()
+    for path in sorted(Path(shapes_dir).glob("*.ttl")):
+        graph.parse(path, format="turtle", publicID=base_iri)
+    return graph
+
+
+def _show(graph: Graph, node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, BNode):
+        # A blank path such as [ sh:inversePath x ] reads better as its description.
+        described = list(graph.predicate_objects(node))
+        if described:
+            return " ".join(f"{p.n3()} {o.n3()}" for p, o in described)
+        return "_:" + str(node)
+    if isinstance(node, URIRef):
+        return str(node)
+    if isinstance(node, Literal):
+        return str(node)
+    return str(node)
+
+
+def validate_graph(
+    data: Graph,
+    shapes: Graph,
+    *,
+    focus_nodes: Iterable[Node] | None = None,
+    file: str | None = None,
+) -> list[Issue]:
+    """Validate ``data`` against ``shapes``; return every result (all severities).
+
+    With ``focus_nodes`` only results about those nodes are kept: the data graph may include
+    neighbours from the store that are there so that ``sh:class`` checks can see their types,
+    and their own completeness is not this load's business.
+    """
+    with _LOCK:
+        _conforms, report, _text = pyshacl.validate(
+            data,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            abort_on_first=False,
+        )
+    assert isinstance(report, Graph)
+    wanted = None if focus_nodes is None else set(focus_nodes)
+    issues = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        if wanted is not None and focus not in wanted:
+            continue
+        severity_node = report.value(result, SH.resultSeverity)
+        severity = (
+            _SEVERITY.get(severity_node, "Violation")
+            if isinstance(severity_node, URIRef)
+            else "Violation"
+        )
+        message = report.value(result, SH.resultMessage)
+        issues.append(
+            Issue(
+                message=str(message) if message is not None else "does not conform",
+                severity=severity,
+                file=file,
+                focus_node=_show(report, focus),
+                path=_show(report, report.value(result, SH.resultPath)),
+                value=_show(report, report.value(result, SH.value)),
+                shape=_show(report, report.value(result, SH.sourceShape)),
+            )
+        )
+    issues.sort(key=lambda i: (i.severity != "Violation", i.focus_node or "", i.path or ""))
+    return issues
+
+
+def violations(issues: Iterable[Issue]) -> list[Issue]:
+    return [i for i in issues if i.severity == "Violation"]
+
+
+def report_graph(issues: Iterable[Issue]) -> Graph:
+    """A W3C SHACL validation report (``sh:ValidationReport``) for ``issues``."""
+    graph = Graph()
+    graph.bind("sh", SH)
+    report = BNode()
+    issues = list(issues)
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(not violations(issues))))
+    for issue in issues:
+        result = BNode()
+        graph.add((report, SH.result, result))
+        graph.add((result, RDF.type, SH.ValidationResult))
+        graph.add((result, SH.resultSeverity, SH[issue.severity]))
+        graph.add((result, SH.resultMessage, Literal(issue.message)))
+        if issue.focus_node and not issue.focus_node.startswith("_:"):
+            graph.add((result, SH.focusNode, URIRef(issue.focus_node)))
+        if issue.path and issue.path.startswith(("http://", "https://")):
+            graph.add((result, SH.resultPath, URIRef(issue.path)))
+        if issue.value is not None:
+            graph.add((result, SH.value, Literal(issue.value)))
+        if issue.shape and issue.shape.startswith(("http://", "https://")):
+            graph.add((result, SH.sourceShape, URIRef(issue.shape)))
+    return graph

@@ -1,0 +1,109 @@
+"""What a load is validated against: the staged graphs plus the stored records they refer to.
+
+Validating a small load against a big store must not re-validate the whole store: the data graph
+holds the staged triples and, for every IRI they mention, that IRI's stored triples (from graphs
+the load does not replace), so ``sh:class`` and cardinality checks see the whole record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pyoxigraph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from loader.store.protocol import SolutionsResult, Store
+from loader.uris import vocab
+
+_CHUNK = 400
+
+
+def to_rdflib(term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal) -> Node:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _ntriples_term(term: pyoxigraph.NamedNode) -> str:
+    return f"<{term.value}>"
+
+
+def stored_neighbours(
+    store: Store, iris: Iterable[pyoxigraph.NamedNode], exclude_graphs: Iterable[str]
+) -> Iterator[pyoxigraph.Triple]:
+    """Stored triples whose subject is one of ``iris``, outside ``exclude_graphs``."""
+    excluded = sorted(set(exclude_graphs))
+    not_in = ""
+    if excluded:
+        not_in = "FILTER(?g NOT IN (" + ", ".join(f"<{g}>" for g in excluded) + "))"
+    ordered = sorted(set(iris), key=lambda n: n.value)
+    for start in range(0, len(ordered), _CHUNK):
+        values = " ".join(_ntriples_term(n) for n in ordered[start : start + _CHUNK])
+        result = store.query(
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} {not_in} }}"
+        )
+        assert isinstance(result, SolutionsResult)
+        for solution in result.solutions:
+            s, p, o = solution["s"], solution["p"], solution["o"]
+            assert isinstance(s, pyoxigraph.NamedNode) and isinstance(p, pyoxigraph.NamedNode)
+            assert o is not None and not isinstance(o, pyoxigraph.Triple)
+            yield pyoxigraph.Triple(s, p, o)
+
+
+def validation_data(
+    graphs: dict[str, list[pyoxigraph.Triple]], store: Store
+) -> tuple[Graph, set[Node]]:
+    """The rdflib graph to validate and the focus nodes whose results count."""
+    data = Graph()
+    focus: set[Node] = set()
+    mentioned: set[pyoxigraph.NamedNode] = set()
+    for triples in graphs.values():
+        for t in triples:
+            subject = to_rdflib(t.subject)  # type: ignore[arg-type]
+            focus.add(subject)
+            data.add((subject, to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+            if isinstance(t.subject, pyoxigraph.NamedNode):
+                mentioned.add(t.subject)
+            if isinstance(t.object, pyoxigraph.NamedNode):
+                mentioned.add(t.object)
+    for t in stored_neighbours(store, mentioned, graphs):
+        data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+    return data, focus
+
+
+def country_lookup(
+    store: Store, staged: Iterable[pyoxigraph.Triple], base_iri: str
+) -> dict[str, str]:
+    """Country name (any label, lower-cased) -> ISO alpha-3, from the store and the staged data."""
+    ns = vocab(base_iri)
+    labels = {
+        "http://www.w3.org/2004/02/skos/core#prefLabel",
+        "http://www.w3.org/2004/02/skos/core#altLabel",
+        ns + "formalName",
+    }
+    names: dict[str, set[str]] = {}
+    codes: dict[str, str] = {}
+    for t in staged:
+        if t.predicate.value in labels and isinstance(t.object, pyoxigraph.Literal):
+            names.setdefault(t.subject.value, set()).add(t.object.value)  # type: ignore[union-attr]
+        elif t.predicate.value == ns + "isoAlpha3" and isinstance(t.object, pyoxigraph.Literal):
+            codes[t.subject.value] = t.object.value  # type: ignore[union-attr]
+    result = store.query(
+        "SELECT ?c ?code ?name WHERE { ?c <" + ns + "isoAlpha3> ?code . "
+        "?c ?label ?name . VALUES ?label { " + " ".join(f"<{p}>" for p in sorted(labels)) + " } }"
+    )
+    assert isinstance(result, SolutionsResult)
+    for row in result.rows():
+        codes[row["c"].value] = row["code"].value  # type: ignore[union-attr]
+        names.setdefault(row["c"].value, set()).add(row["name"].value)  # type: ignore[union-attr]
+    lookup = {}
+    for country, code in codes.items():
+        lookup[code.lower()] = code
+        for name in names.get(country, ()):
+            lookup[name.lower()] = code
+    return lookup
