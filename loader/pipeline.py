@@ -14,9 +14,9 @@ from pathlib import Path
 import pyoxigraph
 
 from loader import formats, validation
-from loader.csv_records import parse_csv_records
 from loader.errors import InputError, InputTooLargeError, Issue, ValidationFailedError
 from loader.formats import Format
+from loader.parsing import parse_rdf
 from loader.provenance import content_hash, describe_graph, sources_in
 from loader.settings import Settings
 from loader.store.oxigraph import OxigraphStore
@@ -89,9 +89,9 @@ def read_source(
 def _parse(
     source: Source, settings: Settings, store: Store, staged_so_far: Iterable[pyoxigraph.Triple]
 ) -> list[pyoxigraph.Quad]:
-    from loader.parsing import parse_rdf
-
     if source.fmt.kind == "tabular":
+        from loader.csv_records import parse_csv_records
+
         lookup = country_lookup(store, staged_so_far, settings.base_iri)
         triples = parse_csv_records(
             source.data,

@@ -1,0 +1,93 @@
+"""A process killed during a load leaves the store as it was before, or as it is after."""
+
+from __future__ import annotations
+
+import io
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from loader import formats
+from loader.store.oxigraph import OxigraphStore
+
+BASE = "http://127.0.0.1:8000/"
+N_NEW = 150_000
+
+CHILD = """
+import sys
+from pathlib import Path
+from loader.pipeline import load_sources, read_source
+from loader.settings import Settings
+from loader.store.oxigraph import OxigraphStore
+settings = Settings(store=sys.argv[1], data_dir=Path(sys.argv[2]).parent,
+                    max_input_bytes=10**9)
+store = OxigraphStore(settings.store)
+print("ready", flush=True)
+load_sources(store, [read_source(Path(sys.argv[2]), settings)], settings, validate=False)
+store.close()
+print("done", flush=True)
+"""
+
+
+def _dump(path: Path) -> bytes:
+    store = OxigraphStore(path)
+    out = io.BytesIO()
+    store.dump(formats.by_name("nquads"), out)
+    store.close()
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("crash") / "big.nt"
+    with path.open("w") as out:
+        out.write("<http://example.org/s> <http://purl.org/dc/terms/source> <http://e/src> .\n")
+        for i in range(N_NEW):
+            out.write(f'<http://example.org/s{i}> <http://example.org/p> "value {i}" .\n')
+    return path
+
+
+# The child needs about 2 s after "ready" on this machine: the delays cover parsing, staging,
+# the swap and the end, so both outcomes are exercised.
+@pytest.mark.parametrize("delay", [0.05, 0.6, 1.2, 1.6, 1.9, 2.2, 2.6, 6.0])
+def test_killed_load_leaves_store_before_or_after(
+    tmp_path: Path, big_file: Path, delay: float
+) -> None:
+    store_dir = tmp_path / "store"
+    seed = tmp_path / "seed.nt"
+    seed.write_text('<http://example.org/old> <http://example.org/p> "kept" .\n')
+    store = OxigraphStore(store_dir)
+    store.native.load(
+        path=str(seed),
+        format=formats.by_name("ntriples").oxigraph_rdf,
+        to_graph=__import__("pyoxigraph").NamedNode(BASE + "graph/old"),
+    )
+    store.close()
+    before = _dump(store_dir)
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(store_dir), str(big_file)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    child.stdout.close()
+
+    after = _dump(store_dir)
+    if after == before:
+        return
+    # Otherwise the whole new graph must be there, next to the untouched old one.
+    lines = after.decode().splitlines()
+    new_graph = f"<{BASE}graph/big>"
+    assert sum(1 for line in lines if line.endswith(f"{new_graph} .")) >= N_NEW + 1
+    assert all(line in lines for line in before.decode().splitlines())
+    assert not any("urn:unpacs:staging:" in line for line in lines)
