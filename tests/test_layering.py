@@ -1,0 +1,62 @@
+"""Layering: ``loader`` is a Flask-free library; settings are all documented."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from loader.errors import ConfigError
+from loader.settings import SETTINGS_HELP, Settings, from_env
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_loader_never_imports_flask() -> None:
+    code = (
+        "import sys, pkgutil, importlib, loader\n"
+        "for m in pkgutil.walk_packages(loader.__path__, 'loader.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('flask', 'endpoint'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_every_setting_is_documented_in_code_and_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert {f.name for f in fields(Settings)} == set(SETTINGS_HELP)
+    for variable, _parse, help_text in SETTINGS_HELP.values():
+        assert help_text
+        assert f"`{variable}`" in readme, f"{variable} is not in the README settings table"
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"UNPACS_PORT": "eighty"}, "UNPACS_PORT"),
+        ({"UNPACS_PORT": "70000"}, "UNPACS_PORT"),
+        ({"UNPACS_QUERY_TIMEOUT": "-1"}, "UNPACS_QUERY_TIMEOUT"),
+        ({"UNPACS_BASE_IRI": "ftp://x/"}, "UNPACS_BASE_IRI"),
+        ({"UNPACS_BASE_IRI": "http://x"}, "UNPACS_BASE_IRI"),
+        ({"UNPACS_UPDATE_URL": "file:///etc"}, "UNPACS_UPDATE_URL"),
+        ({"UNPACS_PROT": "8000"}, "UNPACS_PROT"),
+    ],
+)
+def test_bad_settings_name_the_variable_and_value(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        from_env(environ)
+    assert named in caught.value.message
+    assert caught.value.hint
+
+
+def test_settings_read_from_environment() -> None:
+    settings = from_env({"UNPACS_PORT": "9000", "UNPACS_STORE": "http://h/query"})
+    assert settings.port == 9000
+    assert settings.store_is_remote
