@@ -252,7 +252,8 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 def run(group: click.Group) -> None:
     """Run ``group``, printing unpacs errors for people instead of tracebacks."""
     try:
-        group.main(standalone_mode=False)
+        # Without standalone mode click returns ctx.exit()'s code instead of raising it.
+        outcome = group.main(standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
@@ -264,6 +265,7 @@ def run(group: click.Group) -> None:
     except UnpacsError as error:
         click.echo(f"error: {error.format()}", err=True)
         sys.exit(1)
+    sys.exit(outcome if isinstance(outcome, int) else 0)
 
 
 def main() -> None:
