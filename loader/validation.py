@@ -45,8 +45,8 @@ def _show(graph: Graph, node: Node | None) -> str | None:
         return "_:" + str(node)
     if isinstance(node, URIRef):
         return str(node)
-    if isinstance(node, Literal):
-        return str(node)
+    if isinstance(node, Literal) and (node.language or node.datatype):
+        return node.n3()  # keep "B"@de or "x"^^xsd:date: the tag or type is often the problem
     return str(node)
 
 
@@ -72,7 +72,8 @@ def validate_graph(
             allow_warnings=True,
             abort_on_first=False,
         )
-    assert isinstance(report, Graph)
+    if not isinstance(report, Graph):
+        raise TypeError(f"pySHACL returned {type(report).__name__}, not a report graph")
     wanted = None if focus_nodes is None else set(focus_nodes)
     issues = []
     for result in report.subjects(RDF.type, SH.ValidationResult):

@@ -17,6 +17,7 @@ from loader.store.protocol import SolutionsResult, Store
 from loader.uris import vocab
 
 _CHUNK = 400
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def to_rdflib(term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal) -> Node:
@@ -26,6 +27,9 @@ def to_rdflib(term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Lit
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD_STRING:
+        # rdflib tells "x" from "x"^^xsd:string; shapes parsed by rdflib use the former.
+        return Literal(term.value)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
