@@ -34,6 +34,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 $(STAMP): $(DATA_FILES) | $(VENV)/.installed
 	rm -rf $(UNPACS_STORE) $(STAMP)
 	$(BIN)/unpacs --store $(UNPACS_STORE) build
+	$(BIN)/python -m loader.ontology_docs --out-dir var/def
 	touch $@
 
 store: setup $(STAMP)
@@ -50,8 +51,8 @@ typecheck:
 pytest:
 	$(BIN)/pytest
 
-docs: dev
-	$(BIN)/python -m loader.ontology_docs
+docs: setup
+	$(BIN)/python -m loader.ontology_docs --out-dir var/def
 
 bench: dev
 	$(BIN)/python -m bench.load_bench

@@ -72,6 +72,21 @@ def data_files(root: Path) -> list[Path]:
     return found
 
 
+def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; a directory stands for the RDF files under it (CSV must be named)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in RDF_SUFFIXES
+            )
+        else:
+            out.append(path)
+    if not out:
+        raise UnpacsError("no data files in " + ", ".join(map(str, paths)))
+    return out
+
+
 def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
     """Load the bundled data (validated) in one transaction."""
     files = data_files(settings.data_dir)
@@ -118,12 +133,12 @@ def load(
     fmt: str | None,
     no_validate: bool,
 ) -> None:
-    """Load FILES in one transaction: all of them, or nothing."""
+    """Load FILES (or the RDF files in a folder) in one transaction: all of them, or nothing."""
     settings = settings_of(ctx)
     if graph and len(files) > 1:
         raise click.UsageError("--graph needs exactly one file")
     chosen = formats.by_name(fmt) if fmt else None
-    sources = [read_source(p, settings, graph=graph, fmt=chosen) for p in files]
+    sources = [read_source(p, settings, graph=graph, fmt=chosen) for p in expand_paths(files)]
     if no_validate:
         click.echo("warning: --no-validate: SHACL validation skipped", err=True)
     with opened_store(settings) as store:
@@ -157,7 +172,7 @@ def build(ctx: click.Context) -> None:
 def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bool) -> None:
     """Validate FILES against the shapes (with the stored records they refer to); write nothing."""
     settings = settings_of(ctx)
-    sources = [read_source(p, settings) for p in files]
+    sources = [read_source(p, settings) for p in expand_paths(files)]
     if no_store or (not settings.store_is_remote and not Path(settings.store).exists()):
         store: Store = OxigraphStore(None)
         issues = validate_sources(store, sources, settings)

@@ -1,0 +1,92 @@
+"""The bundled knowledge base, built the way `make run` builds it, on a real on-disk store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from loader.cli import build_store
+from loader.settings import Settings
+from loader.store.oxigraph import OxigraphStore
+from loader.store.protocol import SolutionsResult
+
+ROOT = Path(__file__).parent.parent
+BASE = "http://127.0.0.1:8000/"
+PREFIXES = f"""
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX unpacs: <{BASE}def/unpacs#>
+"""
+HOLDER = (
+    PREFIXES
+    + """
+SELECT ?name WHERE {
+  ?post a org:Post ; skos:prefLabel ?title ; org:postIn ?org .
+  ?org skos:altLabel "ICTO"@en .
+  FILTER(CONTAINS(LCASE(STR(?title)), "executive director"))
+  ?m unpacs:post ?post ; org:member ?person ;
+     org:memberDuring/time:hasBeginning/time:inXSDDate ?start .
+  OPTIONAL { ?m org:memberDuring/time:hasEnd/time:inXSDDate ?end }
+  FILTER(?start <= "%s"^^xsd:date && (!BOUND(?end) || ?end >= "%s"^^xsd:date))
+  ?person foaf:familyName ?name .
+}
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    path = tmp_path_factory.mktemp("bundled") / "store"
+    settings = Settings(
+        store=str(path), shapes_dir=ROOT / "shapes", data_dir=ROOT / "data", base_iri=BASE
+    )
+    opened = OxigraphStore(path)
+    report = build_store(opened, settings)
+    assert report.committed
+    yield opened
+    opened.close()
+
+
+def select(store: OxigraphStore, query: str) -> list[dict[str, str]]:
+    result = store.query(query)
+    assert isinstance(result, SolutionsResult)
+    return [{k: v.value for k, v in row.items()} for row in result.rows()]  # type: ignore[union-attr]
+
+
+def test_member_states_and_sars(store: OxigraphStore) -> None:
+    classes = store.stats().instances_per_class
+    assert classes[BASE + "def/unpacs#MemberState"] == 193
+    assert classes[BASE + "def/unpacs#SpecialAdministrativeRegion"] == 2
+
+
+def test_seed_records_are_there(store: OxigraphStore) -> None:
+    classes = store.stats().instances_per_class
+    assert classes["http://www.w3.org/ns/org#Organization"] >= 4
+    assert classes["http://www.w3.org/ns/org#Membership"] >= 1
+    assert classes["http://xmlns.com/foaf/0.1/Person"] >= 1
+
+
+def test_every_graph_has_a_source(store: OxigraphStore) -> None:
+    unsourced = select(
+        store,
+        PREFIXES + "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+        "FILTER NOT EXISTS { GRAPH ?g { ?g dcterms:source ?src } } } GROUP BY ?g",
+    )
+    assert unsourced == []
+    assert len(store.graph_names()) >= 5
+
+
+def test_icto_executive_director_on_a_date(store: OxigraphStore) -> None:
+    assert select(store, HOLDER % ("2012-01-01", "2012-01-01")) == [{"name": "Casambre"}]
+    assert select(store, HOLDER % ("2011-01-01", "2011-01-01")) == []
+
+
+def test_remarks_are_never_published(store: OxigraphStore) -> None:
+    rows = select(store, 'SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?p), "emarks")) }')
+    assert rows == []
