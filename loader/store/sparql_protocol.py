@@ -1,0 +1,264 @@
+"""Remote store: any SPARQL 1.1 engine through the W3C Query/Update and Graph Store protocols.
+
+The engine must use the union of its named graphs as the default graph, as the embedded store
+does (Oxigraph server: ``oxigraph serve --union-default-graph``; Fuseki/TDB2:
+``tdb2:unionDefaultGraph true``). Responses are parsed with pyoxigraph's own parsers, so results
+have the same types as the embedded store's. Nothing here asks the engine to fetch a URL.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO
+
+import pyoxigraph
+from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from loader.errors import QueryError, StoreError
+from loader.formats import Format
+from loader.store.protocol import (
+    BooleanResult,
+    GraphResult,
+    QueryResult,
+    SolutionsResult,
+    StoreStats,
+)
+
+STATS_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+STATS_CLASSES = (
+    "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"
+)
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+USER_AGENT = "unpacs (SPARQL 1.1 protocol client)"
+
+
+def _sibling(query_url: str, name: str) -> str | None:
+    """``http://h/query`` -> ``http://h/{name}``, when the URL ends the usual way."""
+    for ending in ("/query", "/sparql"):
+        if query_url.rstrip("/").endswith(ending):
+            return query_url.rstrip("/")[: -len(ending)] + "/" + name
+    return None
+
+
+def _is_construct_like(sparql: str) -> bool:
+    """Whether a query returns a graph: ask the parser-free but comment-aware way."""
+    words = []
+    for line in sparql.splitlines():
+        line = line.split("#", 1)[0]  # IRIs with '#' sit inside <...>; good enough for keywords
+        words.extend(line.replace("{", " { ").split())
+    for word in words:
+        upper = word.upper()
+        if upper in ("CONSTRUCT", "DESCRIBE"):
+            return True
+        if upper in ("SELECT", "ASK"):
+            return False
+    return False
+
+
+def term_ntriples(term: object) -> str:
+    """A pyoxigraph term in N-Triples syntax (its ``str``)."""
+    return str(term)
+
+
+class SparqlProtocolStore:
+    """``Store`` over a remote SPARQL 1.1 engine."""
+
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        graph_store_url: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.query_url = query_url
+        derived_update = update_url or _sibling(query_url, "update")
+        derived_store = graph_store_url or _sibling(query_url, "store")
+        if derived_update is None or derived_store is None:
+            raise StoreError(
+                f"cannot derive the update and graph store URLs from {query_url}",
+                hint="set UNPACS_UPDATE_URL and UNPACS_GRAPH_STORE_URL",
+            )
+        self.update_url = derived_update
+        self.graph_store_url = derived_store
+        self.timeout = timeout
+        self.description = f"SPARQL endpoint {query_url}"
+
+    # -- protocol plumbing -------------------------------------------------------------------
+
+    def _wrapper(self, url: str) -> SPARQLWrapper:
+        """A fresh SPARQLWrapper per call: the object keeps per-request state."""
+        wrapper = SPARQLWrapper(url, agent=USER_AGENT)
+        wrapper.setTimeout(int(max(1, self.timeout)))
+        wrapper.setMethod(POST)
+        wrapper.setRequestMethod(URLENCODED)
+        return wrapper
+
+    def _fail(self, url: str, error: Exception) -> StoreError | QueryError:
+        if isinstance(error, urllib.error.HTTPError) and error.code < 500:
+            detail = error.read().decode("utf-8", "replace").strip() or str(error)
+            return QueryError(f"the SPARQL engine refused the request: {detail}")
+        if isinstance(error, SPARQLWrapperException):
+            # SPARQLWrapper puts the engine's own message after its explanation.
+            detail = str(error).split("Response:", 1)[-1].strip().removeprefix("b'").rstrip("'")
+            return QueryError(f"the SPARQL engine refused the request: {detail}")
+        return StoreError(
+            f"cannot reach the SPARQL engine at {url}: {error}",
+            hint="check that the engine is running and the URL is right",
+        )
+
+    def _request(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str | None = None,
+    ) -> bytes:
+        request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - http(s) only
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        if accept:
+            request.add_header("Accept", accept)
+        request.add_header("User-Agent", USER_AGENT)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                data: bytes = response.read()
+                return data
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return b""
+            raise self._fail(url, error) from None
+        except OSError as error:
+            raise self._fail(url, error) from None
+
+    # -- Store protocol ----------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+    ) -> QueryResult:
+        wrapper = self._wrapper(self.query_url)
+        with warnings.catch_warnings():
+            # SPARQLWrapper warns when its regex cannot tell the query form; the engine judges.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            wrapper.setQuery(sparql)
+        for graph in default_graph_uris:
+            wrapper.addParameter("default-graph-uri", graph)
+        for graph in named_graph_uris:
+            wrapper.addParameter("named-graph-uri", graph)
+        graph_like = _is_construct_like(sparql)
+        # Our own Accept header: SPARQLWrapper's format guessing would ask for Turtle or XML.
+        wrapper.setOnlyConneg(True)
+        wrapper.addCustomHttpHeader("Accept", NTRIPLES if graph_like else RESULTS_JSON)
+        try:
+            response = wrapper.query().response
+            data = response.read()
+            response.close()
+        except (SPARQLWrapperException, OSError) as error:
+            raise self._fail(self.query_url, error) from None
+        if graph_like:
+            quads = pyoxigraph.parse(data, pyoxigraph.RdfFormat.N_TRIPLES)
+            return GraphResult(pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
+        parsed = pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
+        if isinstance(parsed, pyoxigraph.QueryBoolean):
+            return BooleanResult(bool(parsed))
+        if isinstance(parsed, pyoxigraph.QuerySolutions):
+            return SolutionsResult(tuple(v.value for v in parsed.variables), parsed)
+        raise StoreError(f"unexpected answer from {self.query_url}")
+
+    def update(self, sparql: str) -> None:
+        self._request(
+            self.update_url,
+            method="POST",
+            body=sparql.encode(),
+            content_type="application/sparql-update",
+        )
+
+    def replace_graphs(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> None:
+        if not graphs:
+            return
+        # One update request: the engine applies it atomically, so all graphs change or none.
+        parts = []
+        for graph, triples in graphs.items():
+            body = "\n".join(
+                f"{term_ntriples(t.subject)} {term_ntriples(t.predicate)} "
+                f"{term_ntriples(t.object)} ."
+                for t in triples
+            )
+            parts.append(
+                f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
+            )
+        self.update(" ;\n".join(parts))
+
+    def graph_names(self) -> list[str]:
+        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert isinstance(result, SolutionsResult)
+        return sorted(row["g"].value for row in result.rows())  # type: ignore[union-attr]
+
+    def quads(
+        self, subject: str | None = None, graph: str | None = None
+    ) -> Iterator[pyoxigraph.Quad]:
+        s = f"<{subject}>" if subject else "?s"
+        g = f"<{graph}>" if graph else "?g"
+        result = self.query(f"SELECT * WHERE {{ GRAPH {g} {{ {s} ?p ?o }} }}")
+        assert isinstance(result, SolutionsResult)
+        fixed_s = pyoxigraph.NamedNode(subject) if subject else None
+        fixed_g = pyoxigraph.NamedNode(graph) if graph else None
+        for row in result.solutions:
+            yield pyoxigraph.Quad(
+                fixed_s or row["s"],
+                row["p"],
+                row["o"],
+                fixed_g or row["g"],
+            )
+
+    def _get_graph(self, graph: str | None) -> bytes:
+        target = "default" if graph is None else "graph=" + urllib.parse.quote(graph, safe="")
+        return self._request(f"{self.graph_store_url}?{target}", accept=NTRIPLES)
+
+    def dump(self, fmt: Format, output: IO[bytes], graph: str | None = None) -> None:
+        if fmt.oxigraph_rdf is None:
+            raise StoreError(f"{fmt.name} cannot be dumped natively")
+        if graph is not None or not fmt.supports_datasets:
+            names = [graph] if graph is not None else self.graph_names()
+            triples = (
+                t
+                for name in names
+                for t in pyoxigraph.parse(self._get_graph(name), pyoxigraph.RdfFormat.N_TRIPLES)
+            )
+            pyoxigraph.serialize(
+                (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in triples),
+                output,
+                fmt.oxigraph_rdf,
+            )
+            return
+        dataset = pyoxigraph.Dataset()
+        for name in self.graph_names():
+            node = pyoxigraph.NamedNode(name)
+            for q in pyoxigraph.parse(self._get_graph(name), pyoxigraph.RdfFormat.N_TRIPLES):
+                dataset.add(pyoxigraph.Quad(q.subject, q.predicate, q.object, node))
+        pyoxigraph.serialize(dataset, output, fmt.oxigraph_rdf)
+
+    def stats(self) -> StoreStats:
+        graphs = self.query(STATS_GRAPHS)
+        classes = self.query(STATS_CLASSES)
+        assert isinstance(graphs, SolutionsResult) and isinstance(classes, SolutionsResult)
+        per_graph = {r["g"].value: int(r["n"].value) for r in graphs.rows()}  # type: ignore[union-attr]
+        per_class = {r["c"].value: int(r["n"].value) for r in classes.rows()}  # type: ignore[union-attr]
+        return StoreStats(per_graph, per_class)
+
+    def close(self) -> None:
+        """Nothing to release: every call opens its own connection."""
+
+
+__all__ = ["SparqlProtocolStore"]

@@ -1,0 +1,101 @@
+"""Fixtures shared by several test modules: stores, the real oxigraph server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from loader.store.oxigraph import OxigraphStore
+from loader.store.protocol import Store
+from loader.store.sparql_protocol import SparqlProtocolStore
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _oxigraph_binary() -> str:
+    beside = Path(sys.executable).with_name("oxigraph")
+    found = str(beside) if beside.is_file() else shutil.which("oxigraph")
+    if not found:
+        raise RuntimeError("the `oxigraph` server is missing: pip install -e '.[dev]'")
+    return found
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph server (PyPI package `oxigraph`) on a free port; yields its base URL."""
+    port = _free_port()
+    location = tmp_path_factory.mktemp("oxigraph-server")
+    log = (location.parent / "oxigraph-server.log").open("wb")
+    process = subprocess.Popen(
+        [
+            _oxigraph_binary(),
+            "serve",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2):
+                break
+        except (urllib.error.URLError, ConnectionError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                log.close()
+                raise RuntimeError(f"oxigraph server did not start; see {log.name}") from None
+            time.sleep(0.1)
+    try:
+        yield base
+    finally:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def embedded_store(tmp_path: Path) -> Iterator[OxigraphStore]:
+    store = OxigraphStore(tmp_path / "store")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def remote_store(oxigraph_server: str) -> Iterator[SparqlProtocolStore]:
+    store = SparqlProtocolStore(f"{oxigraph_server}/query")
+    store.update("DROP ALL")
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def any_store(request: pytest.FixtureRequest) -> Store:
+    """The contract suite runs each case against both implementations."""
+    name = "embedded_store" if request.param == "embedded" else "remote_store"
+    store: Store = request.getfixturevalue(name)
+    return store
