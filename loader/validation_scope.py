@@ -17,6 +17,7 @@ from loader.store.protocol import SolutionsResult, Store
 from loader.uris import vocab
 
 _CHUNK = 400
+NEIGHBOUR_HOPS = 2
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -75,8 +76,20 @@ def validation_data(
                 mentioned.add(t.subject)
             if isinstance(t.object, pyoxigraph.NamedNode):
                 mentioned.add(t.object)
-    for t in stored_neighbours(store, mentioned, graphs):
-        data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+    # Two hops: some checks look through a stored record to the next one (an observation's
+    # data set -> its structure's components); deeper chains are not used by our shapes.
+    fetched: set[pyoxigraph.NamedNode] = set()
+    frontier = mentioned
+    for _hop in range(NEIGHBOUR_HOPS):
+        fetched |= frontier
+        found: set[pyoxigraph.NamedNode] = set()
+        for t in stored_neighbours(store, frontier, graphs):
+            data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+            if isinstance(t.object, pyoxigraph.NamedNode):
+                found.add(t.object)
+        frontier = found - fetched
+        if not frontier:
+            break
     return data, focus
 
 
