@@ -251,3 +251,22 @@ def test_parsed_blank_nodes_do_not_collide_across_files(
     assert rows[0]["n"] == pyoxigraph.Literal(
         "2", datatype=pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
     )
+
+
+def test_jsonld_naming_our_context_uses_the_bundled_copy(
+    store: OxigraphStore, settings: Settings, tmp_path: Path, listener: str
+) -> None:
+    doc = tmp_path / "ours.jsonld"
+    doc.write_text(
+        '{"@context": "http://127.0.0.1:8000/def/context.jsonld",'
+        ' "@id": "id:organization/jsonld-ctx", "@type": "http://example.org/test#Thing",'
+        ' "http://www.w3.org/2000/01/rdf-schema#label": "Via context",'
+        ' "homepage": "http://example.org/ctx", "source": "http://example.org/source/5"}'
+    )
+    load_sources(store, [read_source(doc, settings)], settings)
+    assert ask(
+        store,
+        f"ASK {{ <{BASE}id/organization/jsonld-ctx> <http://xmlns.com/foaf/0.1/homepage> "
+        "<http://example.org/ctx> }",
+    )
+    assert _Recorder.hits == []
