@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph
 
 from loader import formats, validation
+from loader.csv_records import parse_csv_records
 from loader.errors import InputError, InputTooLargeError, Issue, ValidationFailedError
 from loader.formats import Format
 from loader.parsing import parse_rdf
@@ -90,8 +91,6 @@ def _parse(
     source: Source, settings: Settings, store: Store, staged_so_far: Iterable[pyoxigraph.Triple]
 ) -> list[pyoxigraph.Quad]:
     if source.fmt.kind == "tabular":
-        from loader.csv_records import parse_csv_records
-
         lookup = country_lookup(store, staged_so_far, settings.base_iri)
         triples = parse_csv_records(
             source.data,
