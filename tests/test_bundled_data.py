@@ -90,3 +90,26 @@ def test_icto_executive_director_on_a_date(store: OxigraphStore) -> None:
 def test_remarks_are_never_published(store: OxigraphStore) -> None:
     rows = select(store, 'SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?p), "emarks")) }')
     assert rows == []
+
+
+def test_thematic_areas_have_four_areas_and_sixteen_topics(store: OxigraphStore) -> None:
+    scheme = f"<{BASE}id/concept/thematic-area>"
+    tops = select(store, PREFIXES + f"SELECT ?c WHERE {{ {scheme} skos:hasTopConcept ?c }}")
+    topics = select(
+        store,
+        PREFIXES + f"SELECT ?t WHERE {{ ?t skos:inScheme {scheme} ; skos:broader ?area }}",
+    )
+    assert len(tops) == 4
+    assert len(topics) == 16
+
+
+def test_two_activity_summaries_are_two_observations(store: OxigraphStore) -> None:
+    rows = select(
+        store,
+        PREFIXES + "PREFIX qb: <http://purl.org/linked-data/cube#> "
+        "PREFIX sdmx: <http://purl.org/linked-data/sdmx/2009/dimension#> "
+        f"SELECT ?period ?n WHERE {{ ?o a qb:Observation ; unpacs:activityType "
+        f"<{BASE}id/concept/activity-type/international-conference> ; "
+        "sdmx:refPeriod ?period ; unpacs:numberOfEvents ?n } ORDER BY ?n",
+    )
+    assert [r["n"] for r in rows] == ["11", "15"]
