@@ -61,6 +61,13 @@ def thing_path(kind: str, key: str, scheme: str | None = None) -> str:
     return f"id/{kind}/{key}"
 
 
+def scheme_path(scheme: str) -> str:
+    """Relative path of a concept scheme, e.g. ``id/concept/role``."""
+    if not is_valid_key(scheme):
+        raise ValueError(f"{scheme!r} is not a valid scheme key")
+    return f"id/concept/{scheme}"
+
+
 def thing_iri(base_iri: str, kind: str, key: str, scheme: str | None = None) -> str:
     return base_iri + thing_path(kind, key, scheme)
 

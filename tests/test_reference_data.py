@@ -31,9 +31,8 @@ def refuse_network(event, args):
         raise RuntimeError(f"network access attempted: {event} {args}")
 
 sys.addaudithook(refuse_network)
-script = sys.argv[1]
 sys.argv = sys.argv[1:]
-runpy.run_path(script, run_name="__main__")
+runpy.run_module("scripts.build_reference", run_name="__main__", alter_sys=True)
 """
 
 
