@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 from endpoint.conneg import negotiate
 from endpoint.state import state_of
 from loader import formats
+from loader.namespaces import prefixes
 from loader.store.protocol import GraphResult
 from loader.uris import parse_thing_iri
 
@@ -64,7 +65,7 @@ def document(path: str) -> Response:
     if not triples:
         raise NotFound(f"nothing is known about {iri}")
     body = io.BytesIO()
-    GraphResult(iter(triples)).serialize(fmt, body)
+    GraphResult(iter(triples)).serialize(fmt, body, prefixes=prefixes(state_of().settings.base_iri))
     response = Response(body.getvalue(), mimetype=fmt.media_type)
     response.vary.add("Accept")
     response.headers["Link"] = ", ".join(

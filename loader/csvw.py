@@ -20,24 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from loader.errors import InputError
-from loader.uris import vocab
+from loader.namespaces import prefixes
 
-# The CSVW initial context's prefixes we use, plus the EU and unpacs vocabularies.
-PREFIXES = {
-    "adms": "http://www.w3.org/ns/adms#",
-    "cv": "http://data.europa.eu/m8g/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "locn": "http://www.w3.org/ns/locn#",
-    "org": "http://www.w3.org/ns/org#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "schema": "http://schema.org/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "time": "http://www.w3.org/2006/time#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
 _TEMPLATE = re.compile(r"\{(\+?)([a-z_][a-z0-9_]*)\}")
 
 
@@ -105,10 +89,9 @@ def read_table_schemas(mappings_dir: Path) -> list[TableSchema]:
 
 def expand_curie(value: str, base_iri: str) -> str:
     prefix, sep, local = value.partition(":")
-    if sep and prefix == "unpacs":
-        return vocab(base_iri) + local
-    if sep and prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
+    known = prefixes(base_iri)
+    if sep and prefix in known and not local.startswith("//"):
+        return known[prefix] + local
     return value
 
 

@@ -1,0 +1,28 @@
+"""The prefixes unpacs writes and reads: W3C/EU vocabularies plus our own, under the base IRI."""
+
+from __future__ import annotations
+
+from loader.uris import vocab
+
+STANDARD = {
+    "adms": "http://www.w3.org/ns/adms#",
+    "cv": "http://data.europa.eu/m8g/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "locn": "http://www.w3.org/ns/locn#",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "qb": "http://purl.org/linked-data/cube#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "schema": "http://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "time": "http://www.w3.org/2006/time#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
+def prefixes(base_iri: str) -> dict[str, str]:
+    """All prefixes, ``unpacs:`` resolved against ``base_iri``."""
+    return {**STANDARD, "unpacs": vocab(base_iri)}
