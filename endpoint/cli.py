@@ -13,14 +13,16 @@ from loader.cli import cli, run, settings_of
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the SPARQL endpoint and the resource pages until Ctrl-C."""
-    from werkzeug.serving import run_simple
+    import waitress
 
     from endpoint.app import create_app
 
     settings = settings_of(ctx).replace(host=host, port=port)
     app = create_app(settings)
     click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}/", err=True)
-    run_simple(settings.host, settings.port, app, threaded=True)
+    # A production WSGI server (threaded, pure Python); the store releases the GIL while it
+    # evaluates, so threads answer queries in parallel.
+    waitress.serve(app, host=settings.host, port=settings.port, threads=8, ident="unpacs")
 
 
 def main() -> None:

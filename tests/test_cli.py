@@ -129,3 +129,39 @@ def test_bad_setting_is_reported_without_traceback(tmp_path: Path) -> None:
     assert env_run.returncode == 1
     assert "UNPACS_PORT='eighty'" in env_run.stderr
     assert "Traceback" not in env_run.stderr
+
+
+def test_serve_answers_sparql_over_http(tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    assert run(tmp_path, "load", str(DATA / "valid.ttl")).returncode == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNPACS_")} | {
+        "UNPACS_STORE": str(tmp_path / "store"),
+        "UNPACS_SHAPES_DIR": str(DATA / "shapes"),
+    }
+    server = subprocess.Popen(
+        [UNPACS, "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    assert json.load(response) == {"head": {}, "boolean": True}
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not answer"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
