@@ -165,3 +165,18 @@ def test_serve_answers_sparql_over_http(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_validate_the_bundled_data_folder_conforms(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNPACS_")}
+    done = subprocess.run(
+        [UNPACS, "--store", str(tmp_path / "none"), "validate", "data/"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "conforms: 0 violation(s)" in done.stdout

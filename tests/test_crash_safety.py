@@ -96,3 +96,22 @@ def test_killed_load_leaves_store_before_or_after(
     assert sum(1 for line in lines if line.endswith(f"{new_graph} .")) >= N_NEW + 1
     assert all(line in lines for line in before.decode().splitlines())
     assert not any("urn:unpacs:staging:" in line for line in lines)
+
+
+def test_staging_graphs_left_by_a_crash_are_dropped_on_open(tmp_path: Path) -> None:
+    raw = pyoxigraph.Store(str(tmp_path / "store"))
+    left = pyoxigraph.NamedNode("urn:unpacs:staging:dead:0")
+    raw.add(
+        pyoxigraph.Quad(
+            pyoxigraph.NamedNode("http://e/s"),
+            pyoxigraph.NamedNode("http://e/p"),
+            pyoxigraph.Literal("half"),
+            left,
+        )
+    )
+    raw.flush()
+    del raw
+    store = OxigraphStore(tmp_path / "store")
+    assert store.graph_names() == []
+    assert store.is_empty()
+    store.close()

@@ -34,3 +34,14 @@ def test_load_validate_and_refuse_on_any_store(any_store: Store) -> None:
     with pytest.raises(ValidationFailedError):
         load_sources(any_store, [read_source(DATA / "violation.ttl", SETTINGS)], SETTINGS)
     assert dump(any_store) == after_good
+
+
+def test_bundled_data_builds_on_the_remote_store(remote_store: Store) -> None:
+    from loader.cli import build_store
+
+    root = Path(__file__).parent.parent
+    settings = Settings(shapes_dir=root / "shapes", data_dir=root / "data")
+    report = build_store(remote_store, settings)
+    classes = remote_store.stats().instances_per_class
+    assert classes[settings.base_iri + "def/unpacs#MemberState"] == 193
+    assert report.triples == remote_store.stats().total
