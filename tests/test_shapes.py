@@ -233,6 +233,7 @@ BROKEN: list[tuple[str, str, str]] = [
     ("observation/ref-period-missing.ttl", "should say the period it covers", "Warning"),
     ("observation/source-missing.ttl", "Observation needs a source", "Violation"),
     ("observation/measure-missing.ttl", "has no value for the measure", "Violation"),
+    ("observation/measure-type-value-missing.ttl", "its qb:measureType names", "Violation"),
     (
         "observation/structure-without-measure.ttl",
         "its data set's structure (qb:structure) declares none",
