@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import IO
 
 import pyoxigraph
-from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import CONSTRUCT, DESCRIBE, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from loader.errors import QueryError, StoreError
@@ -44,26 +44,6 @@ def _sibling(query_url: str, name: str) -> str | None:
         if query_url.rstrip("/").endswith(ending):
             return query_url.rstrip("/")[: -len(ending)] + "/" + name
     return None
-
-
-def _is_construct_like(sparql: str) -> bool:
-    """Whether a query returns a graph: ask the parser-free but comment-aware way."""
-    words = []
-    for line in sparql.splitlines():
-        line = line.split("#", 1)[0]  # IRIs with '#' sit inside <...>; good enough for keywords
-        words.extend(line.replace("{", " { ").split())
-    for word in words:
-        upper = word.upper()
-        if upper in ("CONSTRUCT", "DESCRIBE"):
-            return True
-        if upper in ("SELECT", "ASK"):
-            return False
-    return False
-
-
-def term_ntriples(term: object) -> str:
-    """A pyoxigraph term in N-Triples syntax (its ``str``)."""
-    return str(term)
 
 
 class SparqlProtocolStore:
@@ -156,7 +136,7 @@ class SparqlProtocolStore:
             wrapper.addParameter("default-graph-uri", graph)
         for graph in named_graph_uris:
             wrapper.addParameter("named-graph-uri", graph)
-        graph_like = _is_construct_like(sparql)
+        graph_like = wrapper.queryType in (CONSTRUCT, DESCRIBE)
         # Our own Accept header: SPARQLWrapper's format guessing would ask for Turtle or XML.
         wrapper.setOnlyConneg(True)
         wrapper.addCustomHttpHeader("Accept", NTRIPLES if graph_like else RESULTS_JSON)
@@ -190,11 +170,8 @@ class SparqlProtocolStore:
         # One update request: the engine applies it atomically, so all graphs change or none.
         parts = []
         for graph, triples in graphs.items():
-            body = "\n".join(
-                f"{term_ntriples(t.subject)} {term_ntriples(t.predicate)} "
-                f"{term_ntriples(t.object)} ."
-                for t in triples
-            )
+            # pyoxigraph terms print themselves in N-Triples syntax.
+            body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
             parts.append(
                 f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
             )
