@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Protocol, runtime_checkable
 
@@ -42,16 +42,9 @@ class SolutionsResult:
     def serialize(self, fmt: Format, output: IO[bytes]) -> None:
         if fmt.oxigraph_results is None:
             raise ValueError(f"{fmt.name} is not a SPARQL results format")
-        # QuerySolutions.serialize needs the original object; rebuild one through a round trip
-        # only when we hold a plain iterator.
-        solutions = self.solutions
-        if isinstance(solutions, pyoxigraph.QuerySolutions):
-            solutions.serialize(output, fmt.oxigraph_results)
-            return
-        buffer = _solutions_to_json(self.variables, solutions)
-        parsed = pyoxigraph.parse_query_results(buffer, pyoxigraph.QueryResultsFormat.JSON)
-        assert isinstance(parsed, pyoxigraph.QuerySolutions)
-        parsed.serialize(output, fmt.oxigraph_results)
+        if not isinstance(self.solutions, pyoxigraph.QuerySolutions):
+            raise TypeError("only pyoxigraph QuerySolutions can be serialized natively")
+        self.solutions.serialize(output, fmt.oxigraph_results)
 
 
 @dataclass(frozen=True)
@@ -137,32 +130,3 @@ class Store(Protocol):
     def stats(self) -> StoreStats: ...
 
     def close(self) -> None: ...
-
-
-def _solutions_to_json(
-    variables: Sequence[str], solutions: Iterable[pyoxigraph.QuerySolution]
-) -> io.BytesIO:
-    def term_json(term: Term) -> dict[str, str]:
-        if isinstance(term, pyoxigraph.NamedNode):
-            return {"type": "uri", "value": term.value}
-        if isinstance(term, pyoxigraph.BlankNode):
-            return {"type": "bnode", "value": term.value}
-        if isinstance(term, pyoxigraph.Literal):
-            out = {"type": "literal", "value": term.value}
-            if term.language:
-                out["xml:lang"] = term.language
-            elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-                out["datatype"] = term.datatype.value
-            return out
-        raise TypeError(f"cannot write {term!r} as SPARQL JSON")
-
-    bindings = []
-    for solution in solutions:
-        row = {}
-        for name in variables:
-            value = solution[name]
-            if value is not None:
-                row[name] = term_json(value)
-        bindings.append(row)
-    doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
-    return io.BytesIO(json.dumps(doc).encode())
