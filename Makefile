@@ -34,7 +34,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 $(STAMP): $(DATA_FILES) | $(VENV)/.installed
 	rm -rf $(UNPACS_STORE) $(STAMP)
 	$(BIN)/unpacs --store $(UNPACS_STORE) build
-	$(BIN)/python -m loader.ontology_docs --out-dir var/def
+	$(BIN)/python -m unpacs.loader.ontology_docs --out-dir var/def
 	touch $@
 
 store: setup $(STAMP)
@@ -52,7 +52,7 @@ pytest:
 	$(BIN)/pytest
 
 docs: setup
-	$(BIN)/python -m loader.ontology_docs --out-dir var/def
+	$(BIN)/python -m unpacs.loader.ontology_docs --out-dir var/def
 
 bench: dev
 	$(BIN)/python -m bench.load_bench

@@ -51,8 +51,8 @@ from bench.ntriples import (
     country_code,
     literal,
 )
-from loader.settings import DEFAULT_BASE_IRI
-from loader.uris import is_valid_key
+from unpacs.loader.settings import DEFAULT_BASE_IRI
+from unpacs.loader.uris import is_valid_key
 
 
 def dataset_records(t: Triples) -> Iterator[list[str]]:

@@ -30,11 +30,11 @@ import pyoxigraph
 import rdflib
 
 from bench.generate import parse_size, write_file
-from loader import validation
-from loader.pipeline import check_staged, load_sources, read_source, stage_sources
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
-from loader.validation_scope import validation_data
+from unpacs.loader import validation
+from unpacs.loader.pipeline import check_staged, load_sources, read_source, stage_sources
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.validation_scope import validation_data
 
 REPO = Path(__file__).resolve().parent.parent
 INCREMENT_TRIPLES = 1_000

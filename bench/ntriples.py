@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from loader.uris import VOCAB_PATH, thing_path
+from unpacs.loader.uris import VOCAB_PATH, thing_path
 
 SYNTHETIC_SOURCE = "urn:unpacs:synthetic:bench"
 # An increment links to the first LINKED_UNITS ministries and countries of the big file, so the

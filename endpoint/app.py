@@ -6,11 +6,11 @@ import os
 
 from flask import Flask
 
-from endpoint import health, problems, resources, sparql
-from endpoint.state import AppState
-from loader.settings import Settings, from_env
-from loader.store.factory import open_store
-from loader.store.protocol import Store
+from unpacs.endpoint import health, problems, resources, sparql
+from unpacs.endpoint.state import AppState
+from unpacs.loader.settings import Settings, from_env
+from unpacs.loader.store.factory import open_store
+from unpacs.loader.store.protocol import Store
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from loader.cli import cli, run, settings_of
+from unpacs.loader.cli import cli, run, settings_of
 
 
 @cli.command()
@@ -15,7 +15,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the SPARQL endpoint and the resource pages until Ctrl-C."""
     import waitress
 
-    from endpoint.app import create_app
+    from unpacs.endpoint.app import create_app
 
     settings = settings_of(ctx).replace(host=host, port=port)
     app = create_app(settings)

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from flask import Request
 from werkzeug.exceptions import NotAcceptable
 
-from loader import formats
-from loader.errors import UnsupportedFormatError
-from loader.formats import Format
+from unpacs.loader import formats
+from unpacs.loader.errors import UnsupportedFormatError
+from unpacs.loader.formats import Format
 
 
 def negotiate(request: Request, offered: Sequence[Format], *, suffix: str | None = None) -> Format:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from endpoint.state import state_of
+from unpacs.endpoint.state import state_of
 
 bp = Blueprint("health", __name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from loader.errors import (
+from unpacs.loader.errors import (
     ConfigError,
     InputError,
     InputTooLargeError,

@@ -8,12 +8,12 @@ from flask import Blueprint, Response, redirect, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
-from endpoint.conneg import negotiate
-from endpoint.state import state_of
-from loader import formats
-from loader.namespaces import prefixes
-from loader.store.protocol import GraphResult
-from loader.uris import parse_thing_iri
+from unpacs.endpoint.conneg import negotiate
+from unpacs.endpoint.state import state_of
+from unpacs.loader import formats
+from unpacs.loader.namespaces import prefixes
+from unpacs.loader.store.protocol import GraphResult
+from unpacs.loader.uris import parse_thing_iri
 
 bp = Blueprint("resources", __name__)
 

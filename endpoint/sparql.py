@@ -7,10 +7,10 @@ import io
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, MethodNotAllowed, UnsupportedMediaType
 
-from endpoint.conneg import negotiate
-from endpoint.state import state_of
-from loader import formats
-from loader.store.protocol import GraphResult
+from unpacs.endpoint.conneg import negotiate
+from unpacs.endpoint.state import state_of
+from unpacs.loader import formats
+from unpacs.loader.store.protocol import GraphResult
 
 bp = Blueprint("sparql", __name__)
 

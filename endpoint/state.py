@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from loader.settings import Settings
-from loader.store.protocol import Store
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.protocol import Store
 
 
 @dataclass

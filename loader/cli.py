@@ -17,13 +17,13 @@ from typing import Any
 
 import click
 
-from loader import formats, validation
-from loader.errors import UnpacsError
-from loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
-from loader.settings import Settings, from_env
-from loader.store.factory import open_store
-from loader.store.oxigraph import OxigraphStore
-from loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
+from unpacs.loader import formats, validation
+from unpacs.loader.errors import UnpacsError
+from unpacs.loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
+from unpacs.loader.settings import Settings, from_env
+from unpacs.loader.store.factory import open_store
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
 
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
 

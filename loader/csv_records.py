@@ -17,9 +17,16 @@ from pathlib import Path
 
 import pyoxigraph
 
-from loader.csvw import Column, TableSchema, expand_curie, expand_template, read_table_schemas
-from loader.errors import CsvRecordError, Issue
-from loader.uris import slugify
+from unpacs.loader import resources
+from unpacs.loader.csvw import (
+    Column,
+    TableSchema,
+    expand_curie,
+    expand_template,
+    read_table_schemas,
+)
+from unpacs.loader.errors import CsvRecordError, Issue
+from unpacs.loader.uris import slugify
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _DATATYPES = {"date": XSD + "date", "integer": XSD + "integer", "anyURI": None, "string": None}
@@ -194,7 +201,7 @@ def parse_csv_records(
     file: str,
     base_iri: str,
     country_lookup: Mapping[str, str],
-    mappings_dir: Path = Path("data/mappings"),
+    mappings_dir: Path = resources.MAPPINGS_DIR,
 ) -> list[pyoxigraph.Triple]:
     """Triples for every record of a CSV file in a known layout; raises with every bad cell."""
     text = _decode(data, file)

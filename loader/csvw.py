@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loader.errors import InputError
-from loader.namespaces import prefixes
+from unpacs.loader.errors import InputError
+from unpacs.loader.namespaces import prefixes
 
 _TEMPLATE = re.compile(r"\{(\+?)([a-z_][a-z0-9_]*)\}")
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 import pyoxigraph
 
-from loader.errors import UnsupportedFormatError
+from unpacs.loader.errors import UnsupportedFormatError
 
 Kind = Literal["rdf", "results", "tabular"]
 

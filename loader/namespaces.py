@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loader.uris import vocab
+from unpacs.loader.uris import vocab
 
 STANDARD = {
     "adms": "http://www.w3.org/ns/adms#",

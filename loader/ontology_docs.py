@@ -21,12 +21,12 @@ from typing import Any
 
 from rdflib import DCTERMS, OWL, RDF, RDFS, Graph
 
-from loader import formats
-from loader.errors import InputError
-from loader.parsing import parse_rdf
-from loader.settings import from_env
+from unpacs.loader import formats, resources
+from unpacs.loader.errors import InputError
+from unpacs.loader.parsing import parse_rdf
+from unpacs.loader.settings import from_env
 
-DEFAULT_ONTOLOGY = Path("ontology/unpacs.ttl")
+DEFAULT_ONTOLOGY = resources.ONTOLOGY_FILE
 DEFAULT_OUT_DIR = Path("var/def")
 
 
@@ -121,7 +121,7 @@ def build_ontology_docs(ontology_path: Path, base_iri: str, out_dir: Path) -> Pa
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m loader.ontology_docs",
+        prog="python -m unpacs.loader.ontology_docs",
         description="Generate the HTML documentation of the unpacs vocabulary with pyLODE.",
     )
     parser.add_argument("--ontology", type=Path, default=DEFAULT_ONTOLOGY)

@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph
 
-from loader.errors import InputError, RdfSyntaxError
-from loader.formats import Format
+from unpacs.loader import resources
+from unpacs.loader.errors import InputError, RdfSyntaxError
+from unpacs.loader.formats import Format
 
 BUNDLED_CONTEXT_PATH = "def/context.jsonld"
-_ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 
 
 def bundled_context(base_iri: str) -> Any:
     """Our JSON-LD context, with its default base rewritten to ``base_iri``."""
-    path = _ONTOLOGY_DIR / "context.jsonld"
+    path = resources.CONTEXT_FILE
     text = path.read_text(encoding="utf-8").replace("http://127.0.0.1:8000/", base_iri)
     return json.loads(text)["@context"]
 

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pyoxigraph
 
-from loader import formats, validation
-from loader.csv_records import parse_csv_records
-from loader.errors import InputError, InputTooLargeError, Issue, ValidationFailedError
-from loader.formats import Format
-from loader.parsing import parse_rdf
-from loader.provenance import content_hash, describe_graph, sources_in
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
-from loader.store.protocol import Store
-from loader.uris import graph_iri, slugify
-from loader.validation_scope import country_lookup, validation_data
+from unpacs.loader import formats, validation
+from unpacs.loader.csv_records import parse_csv_records
+from unpacs.loader.errors import InputError, InputTooLargeError, Issue, ValidationFailedError
+from unpacs.loader.formats import Format
+from unpacs.loader.parsing import parse_rdf
+from unpacs.loader.provenance import content_hash, describe_graph, sources_in
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import Store
+from unpacs.loader.uris import graph_iri, slugify
+from unpacs.loader.validation_scope import country_lookup, validation_data
 
 Progress = Callable[[str, int], None]
 PROV_GENERATED = pyoxigraph.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pyoxigraph
 
-from loader.uris import vocab
+from unpacs.loader.uris import vocab
 
 RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCT_SOURCE = pyoxigraph.NamedNode("http://purl.org/dc/terms/source")

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loader.errors import ConfigError
+from unpacs.loader import resources
+from unpacs.loader.errors import ConfigError
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 
@@ -77,8 +78,8 @@ class Settings:
     max_input_bytes: int = 200 * 1024 * 1024
     query_timeout: float = 30.0
     result_limit: int = 100_000
-    shapes_dir: Path = field(default=Path("shapes"))
-    data_dir: Path = field(default=Path("data"))
+    shapes_dir: Path = field(default=resources.SHAPES_DIR)
+    data_dir: Path = field(default=resources.DATA_DIR)
 
     @property
     def store_is_remote(self) -> bool:

@@ -21,7 +21,7 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import BNode
 
-from loader.errors import Issue
+from unpacs.loader.errors import Issue
 
 _LOCK = threading.Lock()
 _SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}

@@ -13,8 +13,8 @@ import pyoxigraph
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from loader.store.protocol import SolutionsResult, Store
-from loader.uris import vocab
+from unpacs.loader.store.protocol import SolutionsResult, Store
+from unpacs.loader.uris import vocab
 
 _CHUNK = 400
 NEIGHBOUR_HOPS = 2

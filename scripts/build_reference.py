@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from loader.errors import CsvRecordError
-from loader.uris import scheme_path, thing_path
 from scripts.country_groups import build_country_groups, read_country_groups
 from scripts.turtle_text import iri, literal, subject_block, turtle_document
+from unpacs.loader.errors import CsvRecordError
+from unpacs.loader.uris import scheme_path, thing_path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "data" / "reference"

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from loader.errors import CsvRecordError
-from loader.uris import scheme_path, thing_path
 from scripts.turtle_text import iri, literal, subject_block, turtle_document
+from unpacs.loader.errors import CsvRecordError
+from unpacs.loader.uris import scheme_path, thing_path
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from loader.store.oxigraph import OxigraphStore
-from loader.store.protocol import Store
-from loader.store.sparql_protocol import SparqlProtocolStore
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import Store
+from unpacs.loader.store.sparql_protocol import SparqlProtocolStore
 
 
 def _free_port() -> int:

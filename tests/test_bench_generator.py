@@ -13,9 +13,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from loader.pipeline import load_sources, read_source, validate_sources
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
+from unpacs.loader.pipeline import load_sources, read_source, validate_sources
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_SOURCE = "urn:unpacs:synthetic:bench"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from loader.cli import build_store
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
-from loader.store.protocol import SolutionsResult
+from unpacs.loader.cli import build_store
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import SolutionsResult
 
 ROOT = Path(__file__).parent.parent
 BASE = "http://127.0.0.1:8000/"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from loader import formats
-from loader.store.oxigraph import OxigraphStore
+from unpacs.loader import formats
+from unpacs.loader.store.oxigraph import OxigraphStore
 
 BASE = "http://127.0.0.1:8000/"
 N_NEW = 150_000
@@ -21,9 +21,9 @@ N_NEW = 150_000
 CHILD = """
 import sys
 from pathlib import Path
-from loader.pipeline import load_sources, read_source
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
+from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
 settings = Settings(store=sys.argv[1], data_dir=Path(sys.argv[2]).parent,
                     max_input_bytes=10**9)
 store = OxigraphStore(settings.store)

@@ -9,14 +9,14 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from loader import formats
-from loader.cli import build_store
-from loader.csv_records import parse_csv_records
-from loader.errors import CsvRecordError
-from loader.pipeline import load_sources, read_source
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
-from loader.store.protocol import SolutionsResult
+from unpacs.loader import formats
+from unpacs.loader.cli import build_store
+from unpacs.loader.csv_records import parse_csv_records
+from unpacs.loader.errors import CsvRecordError
+from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import SolutionsResult
 
 ROOT = Path(__file__).parent.parent
 CSV = Path(__file__).parent / "data" / "csv"

@@ -10,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
-from endpoint.app import create_app
-from loader.pipeline import load_sources, read_source
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
+from unpacs.endpoint.app import create_app
+from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
 
 DATA = Path(__file__).parent / "data" / "pipeline"
 BASE = "http://127.0.0.1:8000/"

@@ -9,18 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from loader.errors import ConfigError
-from loader.settings import SETTINGS_HELP, Settings, from_env
+from unpacs.loader.errors import ConfigError
+from unpacs.loader.settings import SETTINGS_HELP, Settings, from_env
 
 ROOT = Path(__file__).parent.parent
 
 
 def test_loader_never_imports_flask() -> None:
     code = (
-        "import sys, pkgutil, importlib, loader\n"
-        "for m in pkgutil.walk_packages(loader.__path__, 'loader.'):\n"
+        "import sys, pkgutil, importlib, unpacs.loader as loader\n"
+        "for m in pkgutil.walk_packages(loader.__path__, 'unpacs.loader.'):\n"
         "    importlib.import_module(m.name)\n"
-        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('flask', 'endpoint'))\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('flask', 'endpoint')\n"
+        "             or n.startswith('unpacs.endpoint'))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run(

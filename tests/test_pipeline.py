@@ -11,16 +11,16 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from loader import formats
-from loader.errors import (
+from unpacs.loader import formats
+from unpacs.loader.errors import (
     InputError,
     InputTooLargeError,
     RdfSyntaxError,
     ValidationFailedError,
 )
-from loader.pipeline import graph_for_path, load_sources, read_source, validate_sources
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
+from unpacs.loader.pipeline import graph_for_path, load_sources, read_source, validate_sources
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
 
 DATA = Path(__file__).parent / "data" / "pipeline"
 BASE = "http://127.0.0.1:8000/"

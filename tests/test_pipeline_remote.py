@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from loader import formats
-from loader.errors import ValidationFailedError
-from loader.pipeline import load_sources, read_source
-from loader.settings import Settings
-from loader.store.protocol import Store
+from unpacs.loader import formats
+from unpacs.loader.errors import ValidationFailedError
+from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.protocol import Store
 
 DATA = Path(__file__).parent / "data" / "pipeline"
 SETTINGS = Settings(shapes_dir=DATA / "shapes", data_dir=DATA)
@@ -37,7 +37,7 @@ def test_load_validate_and_refuse_on_any_store(any_store: Store) -> None:
 
 
 def test_bundled_data_builds_on_the_remote_store(remote_store: Store) -> None:
-    from loader.cli import build_store
+    from unpacs.loader.cli import build_store
 
     root = Path(__file__).parent.parent
     settings = Settings(shapes_dir=root / "shapes", data_dir=root / "data")

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, SH, Graph, Literal, URIRef
 
-from loader import formats
-from loader.errors import Issue
-from loader.parsing import parse_rdf
-from loader.pipeline import graph_for_path
-from loader.provenance import content_hash, describe_graph, sources_in
-from loader.settings import Settings
-from loader.validation import load_shapes, validate_graph, violations
-from loader.validation_scope import to_rdflib
+from unpacs.loader import formats
+from unpacs.loader.errors import Issue
+from unpacs.loader.parsing import parse_rdf
+from unpacs.loader.pipeline import graph_for_path
+from unpacs.loader.provenance import content_hash, describe_graph, sources_in
+from unpacs.loader.settings import Settings
+from unpacs.loader.validation import load_shapes, validate_graph, violations
+from unpacs.loader.validation_scope import to_rdflib
 
 ROOT = Path(__file__).parent.parent
 SHAPES_DIR = ROOT / "shapes"

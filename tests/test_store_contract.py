@@ -7,9 +7,9 @@ import io
 import pyoxigraph
 import pytest
 
-from loader import formats
-from loader.errors import QueryError
-from loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
+from unpacs.loader import formats
+from unpacs.loader.errors import QueryError
+from unpacs.loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
 
 EX = "http://example.org/"
 G1, G2 = EX + "graph/1", EX + "graph/2"

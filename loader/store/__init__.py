@@ -1,6 +1,6 @@
 """Store protocol and its two implementations (embedded pyoxigraph, remote SPARQL 1.1)."""
 
-from loader.store.protocol import (
+from unpacs.loader.store.protocol import (
     BooleanResult,
     GraphResult,
     QueryResult,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from loader.settings import Settings
-from loader.store.oxigraph import OxigraphStore
-from loader.store.protocol import Store
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import Store
 
 
 def open_store(settings: Settings) -> Store:
     if settings.store_is_remote:
-        from loader.store.sparql_protocol import SparqlProtocolStore
+        from unpacs.loader.store.sparql_protocol import SparqlProtocolStore
 
         return SparqlProtocolStore(
             settings.store,

@@ -9,9 +9,9 @@ from typing import IO
 
 import pyoxigraph
 
-from loader.errors import QueryError, StoreBusyError, StoreError
-from loader.formats import Format
-from loader.store.protocol import (
+from unpacs.loader.errors import QueryError, StoreBusyError, StoreError
+from unpacs.loader.formats import Format
+from unpacs.loader.store.protocol import (
     BooleanResult,
     GraphResult,
     QueryResult,

@@ -15,7 +15,7 @@ from typing import IO, Protocol, runtime_checkable
 
 import pyoxigraph
 
-from loader.formats import Format
+from unpacs.loader.formats import Format
 
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
 

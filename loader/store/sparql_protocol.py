@@ -19,9 +19,9 @@ import pyoxigraph
 from SPARQLWrapper import CONSTRUCT, DESCRIBE, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from loader.errors import QueryError, StoreError
-from loader.formats import Format
-from loader.store.protocol import (
+from unpacs.loader.errors import QueryError, StoreError
+from unpacs.loader.formats import Format
+from unpacs.loader.store.protocol import (
     BooleanResult,
     GraphResult,
     QueryResult,
