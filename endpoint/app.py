@@ -8,6 +8,7 @@ from flask import Flask
 
 from unpacs.endpoint import health, problems, resources, sparql
 from unpacs.endpoint.state import AppState
+from unpacs.loader.executor import InProcessExecutor
 from unpacs.loader.settings import Settings, from_env
 from unpacs.loader.store.factory import open_store
 from unpacs.loader.store.protocol import Store
@@ -18,7 +19,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or from_env(os.environ)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_input_bytes
-    app.extensions["unpacs"] = AppState(settings, store or open_store(settings))
+    store = store or open_store(settings)
+    executor = InProcessExecutor(store, limit=settings.result_limit, timeout=settings.query_timeout)
+    app.extensions["unpacs"] = AppState(settings, store, executor)
     problems.init_app(app)
     for blueprint in (sparql.bp, resources.bp, health.bp):
         app.register_blueprint(blueprint)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import BadRequest, MethodNotAllowed, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
 from unpacs.endpoint.conneg import negotiate
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
-from unpacs.loader.store.protocol import GraphResult
+from unpacs.loader.executor import QueryRequest
+from unpacs.loader.formats import Format
 
 bp = Blueprint("sparql", __name__)
 
@@ -55,15 +54,24 @@ def _read_query() -> tuple[str, list[str], list[str]]:
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     query, default_graphs, named_graphs = _read_query()
-    store = state_of().store
-    result = store.query(query, default_graph_uris=default_graphs, named_graph_uris=named_graphs)
-    body = io.BytesIO()
-    if isinstance(result, GraphResult):
-        fmt = negotiate(request, GRAPH_FORMATS)
-        result.serialize(fmt, body)
-    else:
-        fmt = negotiate(request, QUERY_FORMATS)
-        result.serialize(fmt, body)
-    response = Response(body.getvalue(), mimetype=fmt.media_type)
+    answer = state_of().executor.execute(
+        QueryRequest(
+            query,
+            solution_formats=_acceptable(QUERY_FORMATS),
+            graph_formats=_acceptable(GRAPH_FORMATS),
+            default_graph_uris=default_graphs,
+            named_graph_uris=named_graphs,
+        )
+    )
+    response = Response(answer.body, mimetype=answer.format.media_type)
     response.vary.add("Accept")
+    if answer.truncated:
+        response.headers["X-Unpacs-Truncated"] = "true"
     return response
+
+
+def _acceptable(offered: tuple[Format, ...]) -> list[Format]:
+    try:
+        return [negotiate(request, offered)]
+    except NotAcceptable:
+        return []

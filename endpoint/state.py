@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from unpacs.loader.executor import QueryExecutor
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import Store
 
@@ -14,6 +15,8 @@ from unpacs.loader.store.protocol import Store
 class AppState:
     settings: Settings
     store: Store
+    # Every read (``/sparql``, pages, documents) goes through this, so limits hold everywhere.
+    executor: QueryExecutor
 
 
 def state_of(app: Flask | None = None) -> AppState:

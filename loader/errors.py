@@ -146,6 +146,24 @@ class QueryRefusedError(QueryError):
     title = "SPARQL request refused by policy"
 
 
+class NotAcceptableError(QueryError):
+    """None of the formats the client accepts fits the form of the query."""
+
+    title = "no acceptable result format"
+
+
+class QueryTimeoutError(QueryError):
+    title = "query timed out"
+
+
+class QueryMemoryError(QueryError):
+    title = "query exceeded its memory limit"
+
+
+class QueryCrashedError(QueryError):
+    title = "query evaluation failed"
+
+
 class StoreError(UnpacsError):
     title = "store error"
 
