@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
@@ -17,6 +18,16 @@ class AppState:
     store: Store
     # Every read (``/sparql``, pages, documents) goes through this, so limits hold everywhere.
     executor: QueryExecutor
+    # Run after every commit in this process, after the executor published the new generation
+    # (derived indexes such as full-text search hook in here, so they never lag the store).
+    commit_hooks: list[Callable[[str], None]] = field(default_factory=list)
+
+    def after_commit(self) -> str:
+        """Call after every write this process commits; returns the new generation."""
+        generation = self.executor.refresh()
+        for hook in self.commit_hooks:
+            hook(generation)
+        return generation
 
 
 def state_of(app: Flask | None = None) -> AppState:

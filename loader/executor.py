@@ -62,6 +62,11 @@ class QueryExecutor(Protocol):
         """Identifier of the snapshot new queries read; changes with every commit."""
         ...
 
+    def refresh(self) -> str:
+        """Publish the store's current state to new queries (the store-owning process calls it
+        after every commit); returns the new generation."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -84,8 +89,9 @@ class InProcessExecutor:
     def generation(self) -> str:
         return str(self._generation)
 
-    def bump(self) -> None:
+    def refresh(self) -> str:
         self._generation += 1
+        return self.generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
         limit = self.limit if request.limit is None else request.limit
