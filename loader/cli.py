@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from unpacs.loader import formats, validation
+from unpacs.loader.build import build_store
 from unpacs.loader.errors import UnpacsError
 from unpacs.loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
 from unpacs.loader.settings import Settings, from_env
@@ -61,17 +62,6 @@ def terminal_progress() -> Progress | None:
     return report
 
 
-def data_files(root: Path) -> list[Path]:
-    """The RDF files ``build`` loads: everything under ``reference/`` and ``seed/``."""
-    found = [
-        p
-        for sub in ("reference", "seed")
-        for p in sorted((root / sub).rglob("*"))
-        if p.is_file() and p.suffix in RDF_SUFFIXES
-    ]
-    return found
-
-
 def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
     """Files as given; a directory stands for the RDF files under it (CSV must be named)."""
     out: list[Path] = []
@@ -87,15 +77,6 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
     return out
 
 
-def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
-    """Load the bundled data (validated) in one transaction."""
-    files = data_files(settings.data_dir)
-    if not files:
-        raise UnpacsError(f"no RDF files under {settings.data_dir}/reference or /seed")
-    sources = [read_source(p, settings) for p in files]
-    return load_sources(store, sources, settings, validate=True, progress=progress)
-
-
 def print_report(report: LoadReport) -> None:
     for issue in report.warnings:
         click.echo(issue.format(), err=True)
@@ -106,6 +87,8 @@ def print_report(report: LoadReport) -> None:
     )
     for graph, n in sorted(report.graphs.items()):
         click.echo(f"  {graph}  {n:,}")
+    for graph, file in sorted(report.removed.items()):
+        click.echo(f"removed graph {graph} (its file {file} is no longer bundled)")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,7 +134,10 @@ def load(
 @cli.command()
 @click.pass_context
 def build(ctx: click.Context) -> None:
-    """Load the bundled data (data/reference, data/seed), validated."""
+    """Replace the bundled graphs (data/reference, data/seed, ontology, shapes), validated.
+
+    Every other graph (what stewards loaded) is left as it is.
+    """
     settings = settings_of(ctx)
     with opened_store(settings) as store:
         report = build_store(store, settings, terminal_progress())

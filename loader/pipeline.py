@@ -38,12 +38,16 @@ class Source:
     fmt: Format
     graph: str
     file_name: str
+    # dcterms:source IRIs for the graph's description besides those its records state.
+    sources: tuple[str, ...] = ()
 
 
 @dataclass
 class LoadReport:
     graphs: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    # Graphs removed by the same commit -> the source file their description named.
+    removed: dict[str, str] = field(default_factory=dict)
     validated: bool = True
     committed: bool = False
     seconds: float = 0.0
@@ -144,7 +148,10 @@ def stage_sources(
             describe_graph(
                 g,
                 base_iri=settings.base_iri,
-                sources=sources_in(triples),
+                sources=sorted(
+                    {*sources_in(triples), *map(pyoxigraph.NamedNode, source.sources)},
+                    key=lambda n: n.value,
+                ),
                 file_name=source.file_name,
                 digest=content_hash(source.data),
                 validated=validated,
@@ -158,10 +165,13 @@ def check_staged(
     store: Store,
     settings: Settings,
     file_names: dict[str, str] | None = None,
+    *,
+    replaced: Iterable[str] = (),
 ) -> list[Issue]:
     """SHACL-validate the staged graphs together with the stored records they refer to.
 
-    ``file_names`` (graph IRI -> file) lets each issue name the file its focus node came from.
+    ``file_names`` (graph IRI -> file) lets each issue name the file its focus node came from;
+    stored graphs in ``replaced`` (removed by the same commit) are not looked at.
     """
     file_names = file_names or {}
     focus_graph = {
@@ -170,7 +180,7 @@ def check_staged(
         for t in ts
         if isinstance(t.subject, pyoxigraph.NamedNode)
     }
-    data, focus = validation_data(graphs, store)
+    data, focus = validation_data(graphs, store, replaced=replaced)
     shapes = validation.load_shapes(settings.shapes_dir, settings.base_iri)
     issues = validation.validate_graph(data, shapes, focus_nodes=focus)
     return [
@@ -199,13 +209,19 @@ def load_sources(
     *,
     validate: bool = True,
     progress: Progress | None = None,
+    drop: Sequence[str] = (),
 ) -> LoadReport:
-    """Load all ``sources`` in one transaction, or nothing; raises on any problem."""
+    """Load all ``sources`` in one transaction, or nothing; raises on any problem.
+
+    The graphs in ``drop`` are removed by the same commit (and not used for validation).
+    """
     started = time.perf_counter()
     report = LoadReport(validated=validate)
     graphs = stage_sources(sources, settings, store, validated=validate, progress=progress)
     if validate:
-        report.issues = check_staged(graphs, store, settings, _file_names(graphs, sources))
+        report.issues = check_staged(
+            graphs, store, settings, _file_names(graphs, sources), replaced=drop
+        )
         if progress:
             progress("validated", sum(len(t) for t in graphs.values()))
         blocking = validation.violations(report.issues)
@@ -218,7 +234,7 @@ def load_sources(
     if not validate and isinstance(store, OxigraphStore) and store.is_empty():
         store.bulk_add_graphs(graphs)
     else:
-        store.replace_graphs(graphs)
+        store.replace_graphs(graphs, drop=drop)
     if progress:
         progress("committed", sum(len(t) for t in graphs.values()))
     report.graphs = {g: len(t) for g, t in graphs.items()}

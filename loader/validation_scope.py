@@ -61,9 +61,13 @@ def stored_neighbours(
 
 
 def validation_data(
-    graphs: dict[str, list[pyoxigraph.Triple]], store: Store
+    graphs: dict[str, list[pyoxigraph.Triple]], store: Store, *, replaced: Iterable[str] = ()
 ) -> tuple[Graph, set[Node]]:
-    """The rdflib graph to validate and the focus nodes whose results count."""
+    """The rdflib graph to validate and the focus nodes whose results count.
+
+    Stored graphs that the commit replaces (the staged ones and ``replaced``) are not read.
+    """
+    excluded = {*graphs, *replaced}
     data = Graph()
     focus: set[Node] = set()
     mentioned: set[pyoxigraph.NamedNode] = set()
@@ -83,7 +87,7 @@ def validation_data(
     for _hop in range(NEIGHBOUR_HOPS):
         fetched |= frontier
         found: set[pyoxigraph.NamedNode] = set()
-        for t in stored_neighbours(store, frontier, graphs):
+        for t in stored_neighbours(store, frontier, excluded):
             data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
             if isinstance(t.object, pyoxigraph.NamedNode):
                 found.add(t.object)
