@@ -88,6 +88,8 @@ def build_store(store: Store, settings: Settings, progress: Progress | None = No
         g for g in store.graph_names() if is_bundled_graph(g, settings.base_iri) and g not in wanted
     ]
     files = stored_source_files(store, gone, settings.base_iri)
-    report = load_sources(store, sources, settings, validate=True, progress=progress, drop=gone)
+    report = load_sources(
+        store, sources, settings, validate=True, progress=progress, drop=gone, owned=True
+    )
     report.removed = {g: files.get(g, "(unknown file)") for g in gone}
     return report

@@ -20,6 +20,7 @@ import click
 from unpacs.loader import formats, validation
 from unpacs.loader.build import build_store
 from unpacs.loader.errors import UnpacsError
+from unpacs.loader.graphs import delete_graphs
 from unpacs.loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
 from unpacs.loader.settings import Settings, from_env
 from unpacs.loader.store.factory import open_store
@@ -87,6 +88,8 @@ def print_report(report: LoadReport) -> None:
     )
     for graph, n in sorted(report.graphs.items()):
         click.echo(f"  {graph}  {n:,}")
+    for graph, records in sorted(report.moved.items()):
+        click.echo(f"moved {len(records)} record(s) out of graph {graph}: " + ", ".join(records))
     for graph, file in sorted(report.removed.items()):
         click.echo(f"removed graph {graph} (its file {file} is no longer bundled)")
 
@@ -108,6 +111,12 @@ def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
 @click.option("--graph", help="Named graph IRI (one file only).")
 @click.option("--format", "fmt", help="Input format, when the suffix does not tell.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL (trusted dumps, benchmarks).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Move records other graphs describe into this load, and replace a graph first "
+    "loaded from another file.",
+)
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -115,6 +124,7 @@ def load(
     graph: str | None,
     fmt: str | None,
     no_validate: bool,
+    replace: bool,
 ) -> None:
     """Load FILES (or the RDF files in a folder) in one transaction: all of them, or nothing."""
     settings = settings_of(ctx)
@@ -126,9 +136,26 @@ def load(
         click.echo("warning: --no-validate: SHACL validation skipped", err=True)
     with opened_store(settings) as store:
         report = load_sources(
-            store, sources, settings, validate=not no_validate, progress=terminal_progress()
+            store,
+            sources,
+            settings,
+            validate=not no_validate,
+            progress=terminal_progress(),
+            replace=replace,
         )
     print_report(report)
+
+
+@cli.command()
+@click.option("--graph", "graphs", multiple=True, required=True, help="Graph IRI (repeatable).")
+@click.option("--force", is_flag=True, help="Delete even when other graphs link to its records.")
+@click.pass_context
+def delete(ctx: click.Context, graphs: tuple[str, ...], force: bool) -> None:
+    """Remove named graphs in one transaction (refused when other records link to them)."""
+    with opened_store(settings_of(ctx)) as store:
+        removed = delete_graphs(store, graphs, force=force)
+    for graph, n in removed.items():
+        click.echo(f"deleted graph {graph} ({n:,} triples)")
 
 
 @cli.command()
