@@ -181,8 +181,11 @@ def build(ctx: click.Context) -> None:
     show_default=True,
 )
 @click.option("--no-store", is_flag=True, help="Validate the files alone, not against the store.")
+@click.option("--replace", is_flag=True, help="Check as `load --replace` would.")
 @click.pass_context
-def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bool) -> None:
+def validate(
+    ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bool, replace: bool
+) -> None:
     """Validate FILES against the shapes (with the stored records they refer to); write nothing."""
     settings = settings_of(ctx)
     sources = [read_source(p, settings) for p in expand_paths(files)]
@@ -191,7 +194,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bo
         issues = validate_sources(store, sources, settings)
     else:
         with opened_store(settings) as store:
-            issues = validate_sources(store, sources, settings)
+            issues = validate_sources(store, sources, settings, replace=replace)
     conforms = not validation.violations(issues)
     if out == "json":
         click.echo(

@@ -264,8 +264,8 @@ def delete_graphs(store: Store, graphs: Sequence[str], *, force: bool = False) -
     wanted = list(dict.fromkeys(graphs))
     if not wanted:
         raise InputError("name at least one graph to delete", hint="--graph IRI (repeatable)")
-    counts = store.stats().triples_per_graph
-    unknown = [g for g in wanted if g not in counts]
+    stored = set(store.graph_names())
+    unknown = [g for g in wanted if g not in stored]
     if unknown:
         raise InputError(
             f"no graph {unknown[0]} in the store; nothing was deleted",
@@ -289,5 +289,12 @@ def delete_graphs(store: Store, graphs: Sequence[str], *, force: bool = False) -
                 hint="change or delete those records first, delete their graphs in the same "
                 "command, or pass --force to leave the links dangling",
             )
+    counts = {g: _triples_in(store, g) for g in wanted}
     store.replace_graphs({}, drop=wanted)
-    return {g: counts[g] for g in wanted}
+    return counts
+
+
+def _triples_in(store: Store, graph: str) -> int:
+    result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert isinstance(result, SolutionsResult)
+    return int(result.rows()[0]["n"].value)  # type: ignore[union-attr]

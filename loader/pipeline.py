@@ -17,7 +17,7 @@ from unpacs.loader import formats, validation
 from unpacs.loader.csv_records import parse_csv_records
 from unpacs.loader.errors import InputError, InputTooLargeError, Issue, ValidationFailedError
 from unpacs.loader.formats import Format
-from unpacs.loader.graphs import plan_load
+from unpacs.loader.graphs import LoadPlan, plan_load
 from unpacs.loader.parsing import parse_rdf
 from unpacs.loader.provenance import content_hash, describe_graph, sources_in
 from unpacs.loader.settings import Settings
@@ -217,10 +217,43 @@ def _file_names(
     return {g: by_graph.get(g) or fallback or g for g in graphs}
 
 
-def validate_sources(store: Store, sources: Sequence[Source], settings: Settings) -> list[Issue]:
+def validate_sources(
+    store: Store, sources: Sequence[Source], settings: Settings, *, replace: bool = False
+) -> list[Issue]:
     """Everything ``load_sources`` checks, without writing."""
     graphs = stage_sources(sources, settings, store, validated=True)
-    return check_staged(graphs, store, settings, _file_names(graphs, sources))
+    plan = _plan(store, graphs, sources, settings, replace=replace)
+    return check_staged(
+        graphs,
+        store,
+        settings,
+        _file_names(graphs, sources),
+        replaced=[*plan.emptied, *plan.trimmed],
+        context=plan.trimmed,
+    )
+
+
+def _plan(
+    store: Store,
+    graphs: dict[str, list[pyoxigraph.Triple]],
+    sources: Sequence[Source],
+    settings: Settings,
+    *,
+    replace: bool,
+    owned: bool = False,
+    drop: Sequence[str] = (),
+) -> LoadPlan:
+    # Before SHACL: a record that lives in another graph would otherwise end in confusing
+    # results about its two descriptions (its stored blank nodes are not in the data).
+    return plan_load(
+        store,
+        graphs,
+        base_iri=settings.base_iri,
+        chosen={s.graph for s in sources if s.chosen},
+        replace=replace,
+        warn_only=owned,
+        dropping=drop,
+    )
 
 
 def load_sources(
@@ -244,17 +277,7 @@ def load_sources(
     started = time.perf_counter()
     report = LoadReport(validated=validate)
     graphs = stage_sources(sources, settings, store, validated=validate, progress=progress)
-    # Before SHACL: a record that lives in another graph would otherwise end in confusing
-    # results about its two descriptions.
-    plan = plan_load(
-        store,
-        graphs,
-        base_iri=settings.base_iri,
-        chosen={s.graph for s in sources if s.chosen},
-        replace=replace,
-        warn_only=owned,
-        dropping=drop,
-    )
+    plan = _plan(store, graphs, sources, settings, replace=replace, owned=owned, drop=drop)
     drop = [*drop, *plan.emptied]
     if validate:
         report.issues = check_staged(

@@ -23,6 +23,7 @@ from unpacs.loader.graphs import delete_graphs
 from unpacs.loader.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import Store
 
 DATA = Path(__file__).parent / "data" / "pipeline"
 CONTEXT = Path(__file__).parent / "data" / "shapes" / "context.ttl"
@@ -230,6 +231,11 @@ def test_issue_7_problem6_corrected_record_names_its_graph_not_blank_nodes(
     assert f"already described in graph {graph} (loaded from {first.resolve()})" in done.stderr
     assert "_:" not in done.stderr and "Traceback" not in done.stderr
     assert cli(tmp_path, "dump").stdout == before
+    checked = cli(tmp_path, "validate", str(corrected))
+    assert checked.returncode == 1 and "already described in graph" in checked.stderr
+    checked = cli(tmp_path, "validate", "--replace", str(corrected))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert cli(tmp_path, "dump").stdout == before
     done = cli(tmp_path, "load", "--replace", str(corrected))
     assert done.returncode == 0, done.stderr
     assert f"out of graph {graph}" in done.stdout
@@ -248,3 +254,27 @@ def test_issue_7_problem6_delete_command(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert f"deleted graph {graph}" in done.stdout
     assert cli(tmp_path, "dump").stdout == ""
+
+
+def test_issue_7_problem6_conflicts_replace_and_delete_on_any_store(
+    any_store: Store, tmp_path: Path
+) -> None:
+    settings = Settings(shapes_dir=DATA / "shapes", data_dir=DATA, base_iri=BASE)
+    load_sources(any_store, [read_source(DATA / "valid.ttl", settings)], settings)
+    again = read_source(write(tmp_path / "corrected" / "parent.ttl", PARENT_AGAIN), settings)
+    before = sorted(dump_any(any_store))
+    with pytest.raises(InputError, match="already described"):
+        load_sources(any_store, [again], settings)
+    assert sorted(dump_any(any_store)) == before
+    report = load_sources(any_store, [again], settings, replace=True)
+    assert report.moved == {BASE + "graph/valid": [BASE + "id/organization/parent"]}
+    with pytest.raises(InputError, match="points at"):
+        delete_graphs(any_store, [BASE + "graph/file/corrected/parent"])
+    delete_graphs(any_store, [BASE + "graph/file/corrected/parent", BASE + "graph/valid"])
+    assert any_store.graph_names() == []
+
+
+def dump_any(store: Store) -> list[bytes]:
+    out = io.BytesIO()
+    store.dump(formats.by_name("nquads"), out)
+    return out.getvalue().splitlines()
