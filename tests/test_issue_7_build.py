@@ -14,6 +14,7 @@ from unpacs.loader import resources
 from unpacs.loader.build import build_store, is_bundled_graph
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import BooleanResult, SolutionsResult
 
 ROOT = Path(__file__).parent.parent
 UNPACS = str(Path(sys.executable).with_name("unpacs"))
@@ -112,6 +113,15 @@ def test_issue_7_problem3_make_store_never_deletes_the_store(tmp_path: Path) -> 
     assert "e-gov-plan-phl" in ok(run(tmp_path, resources.DATA_DIR, "dump", "--graph", graph))
 
 
+def shapes_hash(store: OxigraphStore) -> list[str]:
+    shapes = BASE + "graph/shapes"
+    result = store.query(
+        f"SELECT ?h WHERE {{ GRAPH <{shapes}> {{ <{shapes}> <{BASE}def/unpacs#contentHash> ?h }} }}"
+    )
+    assert isinstance(result, SolutionsResult)
+    return [row["h"].value for row in result.rows()]  # type: ignore[union-attr]
+
+
 def test_issue_7_problem3_build_is_idempotent_and_one_transaction(tmp_path: Path) -> None:
     settings = Settings(store=str(tmp_path / "store"))
     store = OxigraphStore(settings.store)
@@ -123,6 +133,16 @@ def test_issue_7_problem3_build_is_idempotent_and_one_transaction(tmp_path: Path
         assert second.graphs == first.graphs
         assert second.removed == {}
         assert all(is_bundled_graph(g, BASE) for g in names)
+        shapes, ontology = BASE + "graph/shapes", BASE + "graph/ontology"
+        assert store.query(
+            f"ASK {{ GRAPH <{shapes}> {{ ?s a <http://www.w3.org/ns/shacl#NodeShape> }} }}"
+        ) == BooleanResult(True)
+        assert store.query(
+            f"ASK {{ GRAPH <{ontology}> {{ ?o a <http://www.w3.org/2002/07/owl#Ontology> }} }}"
+        ) == BooleanResult(True)
+        first_hash = shapes_hash(store)
+        build_store(store, settings)
+        assert shapes_hash(store) == first_hash  # hashed from the files, not the parse
     finally:
         store.close()
 
