@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from unpacs.loader import resources
+from unpacs.loader import formats, resources
 from unpacs.loader.build import build_store, is_bundled_graph
+from unpacs.loader.errors import ValidationFailedError
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import BooleanResult, SolutionsResult
@@ -122,7 +124,9 @@ def shapes_hash(store: OxigraphStore) -> list[str]:
     return [row["h"].value for row in result.rows()]  # type: ignore[union-attr]
 
 
-def test_issue_7_problem3_build_is_idempotent_and_one_transaction(tmp_path: Path) -> None:
+def test_issue_7_problem3_build_is_idempotent_with_ontology_and_shapes_graphs(
+    tmp_path: Path,
+) -> None:
     settings = Settings(store=str(tmp_path / "store"))
     store = OxigraphStore(settings.store)
     try:
@@ -155,3 +159,23 @@ def test_bundled_graph_names() -> None:
     assert not is_bundled_graph(BASE + "graph/seedling", BASE)
     assert not is_bundled_graph(BASE + "graph/file/seed", BASE)
     assert not is_bundled_graph(BASE + "graph/ontology/other", BASE)
+
+
+def test_issue_7_problem3_invalid_rebuild_changes_nothing(tmp_path: Path, data: Path) -> None:
+    settings = Settings(store=str(tmp_path / "store"), data_dir=data)
+    store = OxigraphStore(settings.store)
+    try:
+        build_store(store, settings)
+        (data / "seed" / "extra.ttl").write_text(
+            EXTRA.replace('dcterms:title "A bundled file that will be removed"@en ;', ""),
+            encoding="utf-8",
+        )
+        before = io.BytesIO()
+        store.dump(formats.by_name("nquads"), before)
+        with pytest.raises(ValidationFailedError):
+            build_store(store, settings)
+        after = io.BytesIO()
+        store.dump(formats.by_name("nquads"), after)
+        assert after.getvalue() == before.getvalue()
+    finally:
+        store.close()
