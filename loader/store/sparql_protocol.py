@@ -126,7 +126,12 @@ class SparqlProtocolStore:
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> QueryResult:
+        if base_iri is not None:
+            # The protocol has no base parameter; a leading BASE is equivalent (a BASE in the
+            # query itself still wins, as the grammar resolves each against the previous one).
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         wrapper = self._wrapper(self.query_url)
         with warnings.catch_warnings():
             # SPARQLWrapper warns when its regex cannot tell the query form; the engine judges.
