@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import IO
 
 import pyoxigraph
-from SPARQLWrapper import CONSTRUCT, DESCRIBE, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from unpacs.loader.errors import QueryError, StoreError
@@ -35,6 +35,7 @@ STATS_CLASSES = (
 )
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
+VIRTUOSO_ASK = "__ASK_RETVAL"
 USER_AGENT = "unpacs (SPARQL 1.1 protocol client)"
 
 
@@ -158,7 +159,13 @@ class SparqlProtocolStore:
         if isinstance(parsed, pyoxigraph.QueryBoolean):
             return BooleanResult(bool(parsed))
         if isinstance(parsed, pyoxigraph.QuerySolutions):
-            return SolutionsResult(tuple(v.value for v in parsed.variables), parsed)
+            variables = tuple(v.value for v in parsed.variables)
+            if wrapper.queryType == ASK and variables == (VIRTUOSO_ASK,):
+                # Virtuoso 7.2 answers ASK as one row binding __ASK_RETVAL to 1 or 0.
+                row = next(iter(parsed), None)
+                value = row[VIRTUOSO_ASK] if row is not None else None
+                return BooleanResult(value is not None and value.value not in ("0", "false"))
+            return SolutionsResult(variables, parsed)
         raise StoreError(f"unexpected answer from {self.query_url}")
 
     def update(self, sparql: str) -> None:
