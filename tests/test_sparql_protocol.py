@@ -530,10 +530,11 @@ def remote_engine(request: pytest.FixtureRequest) -> Iterator[SparqlProtocolStor
     if request.param == "oxigraph":
         url = request.getfixturevalue("oxigraph_server") + "/query"
         store = SparqlProtocolStore(url)
+        clear = "DROP ALL"  # the session's server: other modules leave their data in it
     else:
         url = request.getfixturevalue("virtuoso_server")
         store = SparqlProtocolStore(url, update_url=url, graph_store_url=url + "-graph-crud")
-    clear = f"DROP SILENT GRAPH <{G1}> ; DROP SILENT GRAPH <{G2}>"
+        clear = f"DROP SILENT GRAPH <{G1}> ; DROP SILENT GRAPH <{G2}>"  # keep Virtuoso's own
     store.update(clear)
     fill(store)
     yield store
