@@ -77,6 +77,8 @@ CASAMBRE = URIRef(BASE + "id/person/casambre-louis-napoleon")
         ),
         (SKOS.definition, Literal("Codes of conduct, ethics or equivalent", lang="en"), None),
         (FOAF.name, Literal("Louis Napoleon C. Casambre Jr."), "Jr"),
+        # Whole words only: "Casam" is inside "Casambre" but is not the seed's word.
+        (FOAF.nick, Literal("Casam"), "Casam"),
         (DCTERMS.date, Literal("2011-08-29", datatype=XSD.date), "2011-08-29"),
         (DCTERMS.date, Literal("2011-08-28", datatype=XSD.date), None),
         (DCTERMS.extent, Literal("3145", datatype=XSD.integer), "3145"),
