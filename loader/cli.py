@@ -1,64 +1,50 @@
 """The ``unpacs`` command line: thin click commands over library functions.
 
-``serve`` is added by ``endpoint.cli`` so that this module (and all of ``loader``) stays
-Flask-free.
+Commands are registered on ``cli`` (an ``UnpacsGroup``, which gives each of them ``--store`` and
+``--base-iri``); a command in its own module is added with ``cli.add_command``. ``serve`` is added
+by ``endpoint.cli`` so that this module (and all of ``loader``) stays Flask-free.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import click
+import pyoxigraph
 
 from unpacs.loader import formats, validation
+from unpacs.loader.cli_query import query
+from unpacs.loader.cli_support import (
+    IriParam,
+    UnpacsGroup,
+    opened_store,
+    print_report,
+    run,
+    settings_of,
+    shared_options,
+    terminal_progress,
+)
 from unpacs.loader.errors import UnpacsError
 from unpacs.loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
-from unpacs.loader.settings import Settings, from_env
-from unpacs.loader.store.factory import open_store
+from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
-from unpacs.loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
+from unpacs.loader.store.protocol import Store
+from unpacs.loader.store_record import check_loadable, graphs_left_by_rebase, record_graph
 
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
+INPUT_FORMATS = [n for f in formats.FORMATS if f.kind != "results" for n in (f.name, *f.aliases)]
 
 
-class _Context:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-
-def settings_of(ctx: click.Context) -> Settings:
-    obj = ctx.find_object(_Context)
-    assert obj is not None
-    return obj.settings
-
-
-@contextmanager
-def opened_store(settings: Settings) -> Iterator[Store]:
-    store = open_store(settings)
+def _version() -> str:
     try:
-        yield store
-    finally:
-        store.close()
-
-
-def terminal_progress() -> Progress | None:
-    """Progress lines (triples, triples/s) on a terminal; nothing when stderr is not a tty."""
-    if not sys.stderr.isatty():
-        return None
-    started = time.perf_counter()
-
-    def report(stage: str, triples: int) -> None:
-        elapsed = max(time.perf_counter() - started, 1e-6)
-        click.echo(f"{stage}: {triples:,} triples ({triples / elapsed:,.0f} triples/s)", err=True)
-
-    return report
+        return version("unpacs")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def data_files(root: Path) -> list[Path]:
@@ -88,43 +74,50 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
-    """Load the bundled data (validated) in one transaction."""
+    """Load the bundled data (validated) in one transaction.
+
+    Under a new base IRI the bundled graphs of the old one are dropped in the same transaction.
+    """
     files = data_files(settings.data_dir)
     if not files:
         raise UnpacsError(f"no RDF files under {settings.data_dir}/reference or /seed")
+    # The record of the base IRI, and the bundled graphs of an old base, change in the same
+    # transaction as the data.
+    extra: dict[str, Sequence[pyoxigraph.Triple]] = {
+        g: [] for g in graphs_left_by_rebase(store, settings)
+    }
+    extra.update(record_graph(settings.base_iri))
     sources = [read_source(p, settings) for p in files]
-    return load_sources(store, sources, settings, validate=True, progress=progress)
-
-
-def print_report(report: LoadReport) -> None:
-    for issue in report.warnings:
-        click.echo(issue.format(), err=True)
-    note = "" if report.validated else " WITHOUT validation (--no-validate)"
-    click.echo(
-        f"loaded {report.triples:,} triples into {len(report.graphs)} graph(s) "
-        f"in {report.seconds:.2f} s{note}"
+    return load_sources(
+        store, sources, settings, validate=True, progress=progress, also_commit=extra
     )
-    for graph, n in sorted(report.graphs.items()):
-        click.echo(f"  {graph}  {n:,}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", "store", help="Store directory, or http(s) SPARQL query URL.")
-@click.option("--base-iri", help="Base IRI for relative IRIs in loaded files.")
-@click.pass_context
-def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
-    """unpacs: load, validate, query and serve the UNPACS knowledge base."""
-    environ = dict(os.environ)
-    if base_iri:
-        environ["UNPACS_BASE_IRI"] = base_iri
-    ctx.obj = _Context(from_env(environ).replace(store=store))
+@click.group(cls=UnpacsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", "-V", prog_name="unpacs")
+def cli() -> None:
+    """unpacs: load, validate, query and serve the UNPACS knowledge base.
+
+    --store and --base-iri may be given before or after the command name.
+    """
+
+
+cli.params.extend(shared_options())
+
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Print every warning in full.")
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--graph", help="Named graph IRI (one file only).")
-@click.option("--format", "fmt", help="Input format, when the suffix does not tell.")
+@click.option("--graph", type=IriParam(), help="Named graph IRI (one file only).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(INPUT_FORMATS, case_sensitive=False),
+    help="Input format, when the suffix does not tell.",
+)
 @click.option("--no-validate", is_flag=True, help="Skip SHACL (trusted dumps, benchmarks).")
+@VERBOSE
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -132,6 +125,7 @@ def load(
     graph: str | None,
     fmt: str | None,
     no_validate: bool,
+    verbose: bool,
 ) -> None:
     """Load FILES (or the RDF files in a folder) in one transaction: all of them, or nothing."""
     settings = settings_of(ctx)
@@ -142,20 +136,22 @@ def load(
     if no_validate:
         click.echo("warning: --no-validate: SHACL validation skipped", err=True)
     with opened_store(settings) as store:
+        check_loadable(store, settings)
         report = load_sources(
             store, sources, settings, validate=not no_validate, progress=terminal_progress()
         )
-    print_report(report)
+    print_report(report, verbose)
 
 
 @cli.command()
+@VERBOSE
 @click.pass_context
-def build(ctx: click.Context) -> None:
+def build(ctx: click.Context, verbose: bool) -> None:
     """Load the bundled data (data/reference, data/seed), validated."""
     settings = settings_of(ctx)
     with opened_store(settings) as store:
         report = build_store(store, settings, terminal_progress())
-    print_report(report)
+    print_report(report, verbose)
 
 
 @cli.command()
@@ -178,6 +174,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bo
         issues = validate_sources(store, sources, settings)
     else:
         with opened_store(settings) as store:
+            check_loadable(store, settings)
             issues = validate_sources(store, sources, settings)
     conforms = not validation.violations(issues)
     if out == "json":
@@ -205,7 +202,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bo
     show_default=True,
     type=click.Choice(["nquads", "trig", "turtle", "ntriples"]),
 )
-@click.option("--graph", help="Only this named graph.")
+@click.option("--graph", type=IriParam(), help="Only this named graph.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write.")
 @click.pass_context
 def dump(ctx: click.Context, fmt: str, graph: str | None, output: Path | None) -> None:
@@ -218,26 +215,6 @@ def dump(ctx: click.Context, fmt: str, graph: str | None, output: Path | None) -
         else:
             with output.open("wb") as handle:
                 store.dump(formats.by_name(fmt), handle, graph=graph)
-
-
-@cli.command()
-@click.argument("sparql")
-@click.option("--format", "fmt", help="Results format (tsv, json, xml, csv; turtle, ntriples...).")
-@click.pass_context
-def query(ctx: click.Context, sparql: str, fmt: str | None) -> None:
-    """Run a SPARQL query (text, or @file.rq) and print the results."""
-    settings = settings_of(ctx)
-    if sparql.startswith("@"):
-        sparql = Path(sparql[1:]).read_text(encoding="utf-8")
-    with opened_store(settings) as store:
-        result = store.query(sparql)
-        out = sys.stdout.buffer
-        if isinstance(result, GraphResult):
-            result.serialize(formats.by_name(fmt or "turtle", "rdf"), out)
-        elif isinstance(result, SolutionsResult | BooleanResult):
-            result.serialize(formats.by_name(fmt or "tsv", "results"), out)
-        out.write(b"\n" if isinstance(result, BooleanResult) else b"")
-        out.flush()
 
 
 @cli.command()
@@ -264,23 +241,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"  {n:>10,}  {cls}")
 
 
-def run(group: click.Group) -> None:
-    """Run ``group``, printing unpacs errors for people instead of tracebacks."""
-    try:
-        # Without standalone mode click returns ctx.exit()'s code instead of raising it.
-        outcome = group.main(standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except UnpacsError as error:
-        click.echo(f"error: {error.format()}", err=True)
-        sys.exit(1)
-    sys.exit(outcome if isinstance(outcome, int) else 0)
+cli.add_command(query)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ Any failure before the commit raises and leaves the store untouched.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -199,8 +199,13 @@ def load_sources(
     *,
     validate: bool = True,
     progress: Progress | None = None,
+    also_commit: Mapping[str, Sequence[pyoxigraph.Triple]] | None = None,
 ) -> LoadReport:
-    """Load all ``sources`` in one transaction, or nothing; raises on any problem."""
+    """Load all ``sources`` in one transaction, or nothing; raises on any problem.
+
+    ``also_commit`` graphs (not validated, not counted; empty ones are dropped) are written in
+    the same transaction, e.g. the store record and stale graphs of ``unpacs build``.
+    """
     started = time.perf_counter()
     report = LoadReport(validated=validate)
     graphs = stage_sources(sources, settings, store, validated=validate, progress=progress)
@@ -215,10 +220,11 @@ def load_sources(
                 issues=report.issues,
                 hint="fix the records named above and load again",
             )
+    commit: dict[str, Sequence[pyoxigraph.Triple]] = {**graphs, **(also_commit or {})}
     if not validate and isinstance(store, OxigraphStore) and store.is_empty():
-        store.bulk_add_graphs(graphs)
+        store.bulk_add_graphs(commit)
     else:
-        store.replace_graphs(graphs)
+        store.replace_graphs(commit)
     if progress:
         progress("committed", sum(len(t) for t in graphs.values()))
     report.graphs = {g: len(t) for g, t in graphs.items()}
