@@ -14,7 +14,7 @@ DATA_FILES := $(shell find data ontology shapes -type f \( -name '*.ttl' -o -nam
 # One stamp per base IRI: serving under another base rebuilds the bundled graphs for it.
 STAMP := $(UNPACS_STORE).stamp-$(subst /,_,$(subst :,_,$(BASE_IRI)))
 
-.PHONY: run test setup dev store lint typecheck pytest docs bench clean
+.PHONY: run test setup dev store lint typecheck pytest wheel-check docs bench clean
 
 run: setup $(STAMP)
 	$(BIN)/unpacs serve --host $(UNPACS_HOST) --port $(UNPACS_PORT)
@@ -55,6 +55,10 @@ typecheck:
 
 pytest:
 	$(BIN)/pytest
+
+# The installed tool from a fresh virtual environment (also part of `pytest`, hence of `test`).
+wheel-check: dev
+	$(BIN)/pytest tests/test_installed_wheel.py
 
 docs: setup
 	$(BIN)/python -m unpacs.loader.ontology_docs --out-dir var/def

@@ -94,7 +94,9 @@ def build_store(store: Store, settings: Settings, progress: Progress | None = No
 
 
 @click.group(cls=UnpacsGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", "-V", prog_name="unpacs")
+@click.version_option(
+    _version(), "--version", "-V", prog_name="unpacs", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """unpacs: load, validate, query and serve the UNPACS knowledge base.
 
