@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from unpacs.loader.cli import cli
 from unpacs.loader.cli_support import run, settings_of
+from unpacs.loader.errors import StoreError
 from unpacs.loader.store.factory import open_store
 from unpacs.loader.store_record import check_servable
 
@@ -26,6 +29,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     # As options, --host and --port also move the base IRI when UNPACS_BASE_IRI is unset.
     settings = settings_of(ctx, host=host, port=port)
+    if not settings.store_is_remote and not Path(settings.store).is_dir():
+        # Opening would create an empty store just to refuse it.
+        raise StoreError(f"store {settings.store} is empty: run `unpacs build` first")
     store = open_store(settings)
     try:
         check_servable(store, settings)

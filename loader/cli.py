@@ -37,7 +37,7 @@ from unpacs.loader.store.protocol import Store
 from unpacs.loader.store_record import check_loadable, graphs_left_by_rebase, record_graph
 
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
-INPUT_FORMATS = [n for f in formats.FORMATS if f.kind != "results" for n in (f.name, *f.aliases)]
+INPUT_FORMATS = [f.name for f in formats.FORMATS if f.kind != "results"]
 
 
 def _version() -> str:

@@ -11,7 +11,7 @@ import pyoxigraph
 from unpacs.loader import formats
 from unpacs.loader.cli_support import opened_store, settings_of
 from unpacs.loader.errors import NotAcceptableError
-from unpacs.loader.executor import InProcessExecutor, QueryRequest
+from unpacs.loader.executor import InProcessExecutor, QueryAnswer, QueryRequest
 from unpacs.loader.formats import Format
 from unpacs.loader.jsonld_out import triples_to_jsonld
 
@@ -46,6 +46,18 @@ def read_query(text: str) -> str:
         raise click.BadParameter(f"cannot read {path}: {error}", param_hint="'SPARQL'") from None
 
 
+def _misfit(name: str | None, graph_formats: list[Format]) -> str:
+    if not graph_formats:
+        return (
+            f"--format {name} is for SELECT and ASK results; a CONSTRUCT or DESCRIBE "
+            f"query can be written as {', '.join(GRAPH_NAMES)}"
+        )
+    return (
+        f"--format {name} is for CONSTRUCT and DESCRIBE results; a SELECT or ASK "
+        f"query can be written as {', '.join(SOLUTION_NAMES)}"
+    )
+
+
 def _formats(name: str | None) -> tuple[list[Format], list[Format]]:
     solutions, graph = QUERY_FORMATS[name] if name else ("tsv", "turtle")
     # JSON-LD is compacted with our context by rdflib, from N-Triples the executor writes.
@@ -76,20 +88,14 @@ def query(ctx: click.Context, sparql: str, fmt: str | None) -> None:
         executor = InProcessExecutor(
             store, limit=settings.result_limit, timeout=settings.query_timeout
         )
+        request = QueryRequest(text, solution_formats=solution_formats, graph_formats=graph_formats)
         try:
-            answer = executor.execute(
-                QueryRequest(text, solution_formats=solution_formats, graph_formats=graph_formats)
-            )
+            answer: QueryAnswer | None = executor.execute(request)
         except NotAcceptableError:
-            if not graph_formats:
-                raise click.UsageError(
-                    f"--format {name} is for SELECT and ASK results; a CONSTRUCT or DESCRIBE "
-                    f"query can be written as {', '.join(GRAPH_NAMES)}"
-                ) from None
-            raise click.UsageError(
-                f"--format {name} is for CONSTRUCT and DESCRIBE results; a SELECT or ASK "
-                f"query can be written as {', '.join(SOLUTION_NAMES)}"
-            ) from None
+            # Raised below, so that no frame of the query (which holds the store) stays alive.
+            answer = None
+    if answer is None:
+        raise click.UsageError(_misfit(name, graph_formats))
     body = answer.body
     if answer.form == "graph" and name in ("jsonld", "json"):
         triples = (

@@ -70,7 +70,7 @@ def data_graphs(store: Store) -> list[str]:
 
 def _mismatch(store: Store, stored: str, settings: Settings, doing: str) -> ConfigError:
     return ConfigError(
-        f"store {store.description} was built for base IRI {stored}, "
+        f"store {settings.store} was built for base IRI {stored}, "
         f"not {settings.base_iri} ({doing})",
         hint=f"rebuild it with `unpacs build`, or set UNPACS_BASE_IRI={stored}",
     )
@@ -79,7 +79,7 @@ def _mismatch(store: Store, stored: str, settings: Settings, doing: str) -> Conf
 def check_servable(store: Store, settings: Settings) -> None:
     """Refuse to serve an empty store or one whose IRIs would not resolve under our base."""
     if not data_graphs(store):
-        raise StoreError(f"store {store.description} is empty: run `unpacs build` first")
+        raise StoreError(f"store {settings.store} is empty: run `unpacs build` first")
     stored = stored_base_iri(store)
     if stored is not None and stored != settings.base_iri:
         raise _mismatch(store, stored, settings, "its links would not resolve")
@@ -108,7 +108,7 @@ def graphs_left_by_rebase(store: Store, settings: Settings) -> list[str]:
     others = [g for g in graphs if g not in bundled]
     if others:
         raise ConfigError(
-            f"store {store.description} holds {len(others)} graph(s) loaded under base IRI "
+            f"store {settings.store} holds {len(others)} graph(s) loaded under base IRI "
             f"{stored} (e.g. {others[0]}); a rebuild under {settings.base_iri} cannot move them",
             hint=f"set UNPACS_BASE_IRI={stored}, or build a new store (--store) and load their "
             "files into it again",
