@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import click
-import pyoxigraph
 
 from unpacs.loader import formats, validation
+from unpacs.loader.build import build_store
 from unpacs.loader.cli_query import query
 from unpacs.loader.cli_support import (
     IriParam,
@@ -30,11 +29,11 @@ from unpacs.loader.cli_support import (
     terminal_progress,
 )
 from unpacs.loader.errors import UnpacsError
-from unpacs.loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
-from unpacs.loader.settings import Settings
+from unpacs.loader.graphs import delete_graphs
+from unpacs.loader.pipeline import load_sources, read_source, validate_sources
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import Store
-from unpacs.loader.store_record import check_loadable, graphs_left_by_rebase, record_graph
+from unpacs.loader.store_record import check_loadable, stored_base_iri
 
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
 INPUT_FORMATS = [f.name for f in formats.FORMATS if f.kind != "results"]
@@ -45,17 +44,6 @@ def _version() -> str:
         return version("unpacs")
     except PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown"
-
-
-def data_files(root: Path) -> list[Path]:
-    """The RDF files ``build`` loads: everything under ``reference/`` and ``seed/``."""
-    found = [
-        p
-        for sub in ("reference", "seed")
-        for p in sorted((root / sub).rglob("*"))
-        if p.is_file() and p.suffix in RDF_SUFFIXES
-    ]
-    return found
 
 
 def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
@@ -71,26 +59,6 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
     if not out:
         raise UnpacsError("no data files in " + ", ".join(map(str, paths)))
     return out
-
-
-def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
-    """Load the bundled data (validated) in one transaction.
-
-    Under a new base IRI the bundled graphs of the old one are dropped in the same transaction.
-    """
-    files = data_files(settings.data_dir)
-    if not files:
-        raise UnpacsError(f"no RDF files under {settings.data_dir}/reference or /seed")
-    # The record of the base IRI, and the bundled graphs of an old base, change in the same
-    # transaction as the data.
-    extra: dict[str, Sequence[pyoxigraph.Triple]] = {
-        g: [] for g in graphs_left_by_rebase(store, settings)
-    }
-    extra.update(record_graph(settings.base_iri))
-    sources = [read_source(p, settings) for p in files]
-    return load_sources(
-        store, sources, settings, validate=True, progress=progress, also_commit=extra
-    )
 
 
 @click.group(cls=UnpacsGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,6 +87,12 @@ VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Print every warnin
     help="Input format, when the suffix does not tell.",
 )
 @click.option("--no-validate", is_flag=True, help="Skip SHACL (trusted dumps, benchmarks).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Move records other graphs describe into this load, and replace a graph first "
+    "loaded from another file.",
+)
 @VERBOSE
 @click.pass_context
 def load(
@@ -127,6 +101,7 @@ def load(
     graph: str | None,
     fmt: str | None,
     no_validate: bool,
+    replace: bool,
     verbose: bool,
 ) -> None:
     """Load FILES (or the RDF files in a folder) in one transaction: all of them, or nothing."""
@@ -140,20 +115,50 @@ def load(
     with opened_store(settings) as store:
         check_loadable(store, settings)
         report = load_sources(
-            store, sources, settings, validate=not no_validate, progress=terminal_progress()
+            store,
+            sources,
+            settings,
+            validate=not no_validate,
+            progress=terminal_progress(),
+            replace=replace,
         )
     print_report(report, verbose)
+
+
+@cli.command()
+@click.option(
+    "--graph",
+    "graphs",
+    type=IriParam(),
+    multiple=True,
+    required=True,
+    help="Graph IRI (repeatable).",
+)
+@click.option("--force", is_flag=True, help="Delete even when other graphs link to its records.")
+@click.pass_context
+def delete(ctx: click.Context, graphs: tuple[str, ...], force: bool) -> None:
+    """Remove named graphs in one transaction (refused when other records link to them)."""
+    with opened_store(settings_of(ctx)) as store:
+        removed = delete_graphs(store, graphs, force=force)
+    for graph, n in removed.items():
+        click.echo(f"deleted graph {graph} ({n:,} triples)")
 
 
 @cli.command()
 @VERBOSE
 @click.pass_context
 def build(ctx: click.Context, verbose: bool) -> None:
-    """Load the bundled data (data/reference, data/seed), validated."""
+    """Replace the bundled graphs (data/reference, data/seed, ontology, shapes), validated.
+
+    Every other graph (what stewards loaded) is left as it is.
+    """
     settings = settings_of(ctx)
     with opened_store(settings) as store:
+        before = stored_base_iri(store)
         report = build_store(store, settings, terminal_progress())
     print_report(report, verbose)
+    if before is not None and before != settings.base_iri:
+        click.echo(f"moved the bundled graphs from base IRI {before} to {settings.base_iri}")
 
 
 @cli.command()
@@ -166,8 +171,11 @@ def build(ctx: click.Context, verbose: bool) -> None:
     show_default=True,
 )
 @click.option("--no-store", is_flag=True, help="Validate the files alone, not against the store.")
+@click.option("--replace", is_flag=True, help="Check as `load --replace` would.")
 @click.pass_context
-def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bool) -> None:
+def validate(
+    ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bool, replace: bool
+) -> None:
     """Validate FILES against the shapes (with the stored records they refer to); write nothing."""
     settings = settings_of(ctx)
     sources = [read_source(p, settings) for p in expand_paths(files)]
@@ -177,7 +185,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bo
     else:
         with opened_store(settings) as store:
             check_loadable(store, settings)
-            issues = validate_sources(store, sources, settings)
+            issues = validate_sources(store, sources, settings, replace=replace)
     conforms = not validation.violations(issues)
     if out == "json":
         click.echo(

@@ -161,6 +161,10 @@ def print_report(report: LoadReport, verbose: bool = False) -> None:
     )
     for graph, n in sorted(report.graphs.items()):
         click.echo(f"  {graph}  {n:,}")
+    for graph, records in sorted(report.moved.items()):
+        click.echo(f"moved {len(records)} record(s) out of graph {graph}: " + ", ".join(records))
+    for graph, file in sorted(report.removed.items()):
+        click.echo(f"removed graph {graph} (its file {file} is no longer bundled)")
 
 
 def _usage_line(error: click.UsageError) -> str:

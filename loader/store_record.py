@@ -28,9 +28,10 @@ META_GRAPH = "urn:unpacs:meta"
 STORE_NODE = "urn:unpacs:store"
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-# The bundled graphs are ``{base}graph/reference/...`` and ``{base}graph/seed/...``: a store built
-# before the record existed still tells its base through them.
-_BUNDLED_GRAPH = re.compile(r"^(https?://.+/)graph/(?:reference|seed)/")
+# The bundled graphs (``{base}graph/reference/...``, ``{base}graph/seed/...``,
+# ``{base}graph/ontology``, ``{base}graph/shapes``): a store built before the record existed
+# still tells its base by them.
+_BUNDLED_GRAPH = re.compile(r"^(https?://.+/)graph/(?:reference/|seed/|ontology$|shapes$)")
 
 
 def record_graph(base_iri: str) -> dict[str, list[pyoxigraph.Triple]]:
@@ -90,27 +91,3 @@ def check_loadable(store: Store, settings: Settings) -> None:
     stored = stored_base_iri(store)
     if stored is not None and stored != settings.base_iri:
         raise _mismatch(store, stored, settings, "the IRIs of the two would be mixed")
-
-
-def graphs_left_by_rebase(store: Store, settings: Settings) -> list[str]:
-    """The bundled graphs a rebuild under a new base replaces (empty when the base is the same).
-
-    Graphs stewards loaded cannot be moved to another base (their records were minted under the
-    old one), so a rebuild under a new base is refused while any exist.
-    """
-    stored = stored_base_iri(store)
-    if stored is None or stored == settings.base_iri:
-        return []
-    graphs = data_graphs(store)
-    bundled = [
-        g for g in graphs if g.startswith((stored + "graph/reference/", stored + "graph/seed/"))
-    ]
-    others = [g for g in graphs if g not in bundled]
-    if others:
-        raise ConfigError(
-            f"store {settings.store} holds {len(others)} graph(s) loaded under base IRI "
-            f"{stored} (e.g. {others[0]}); a rebuild under {settings.base_iri} cannot move them",
-            hint=f"set UNPACS_BASE_IRI={stored}, or build a new store (--store) and load their "
-            "files into it again",
-        )
-    return bundled
