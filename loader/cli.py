@@ -285,3 +285,8 @@ def run(group: click.Group) -> None:
 
 def main() -> None:
     run(cli)
+
+
+from unpacs.loader.cli_import import import_group  # noqa: E402  (registers "import")
+
+cli.add_command(import_group)

@@ -63,6 +63,12 @@ REQUIRED_MEASURES = ("egdi", "egdiRank")
 # published figure without cutting a real digit.
 _NOISE = Decimal("1e-10")
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
+_VALUE_HINTS = {
+    "index": "write the index as a decimal from 0 to 1 (e.g. 0.6512); leave the cell empty "
+    "if the survey gives no value",
+    "rank": "write the rank as a whole number from 1 (e.g. 75); leave the cell empty if the "
+    "survey gives no rank",
+}
 
 
 def _norm(title: str) -> str:
@@ -179,6 +185,57 @@ def _country(
     return found, None, None
 
 
+def _read_row(
+    cells: dict[str, str],
+    titles: dict[str, str],
+    number: int,
+    file: str,
+    edition: int,
+    member_states: Collection[str],
+    country_names: Mapping[str, str] | None,
+    issues: list[Issue],
+) -> Row | None:
+    """One record's country and values; its bad cells go to ``issues`` (then None)."""
+    found = len(issues)
+
+    def bad(key: str, problem: str, hint: str | None) -> None:
+        text = cells.get(key, "")
+        issues.append(
+            Issue(
+                f"{text!r} {problem}" if text else problem,
+                file=file,
+                row=number,
+                field=titles[key],
+                value=text or None,
+                hint=hint,
+            )
+        )
+
+    alpha3, where, problem = _country(cells, member_states, country_names or {})
+    if alpha3 is None:
+        assert where is not None and problem is not None
+        hint = (
+            "use the ISO 3166-1 alpha-3 code of one of the 193 UN Member States"
+            if where == "code"
+            else "add a 'Country Code' column with the ISO 3166-1 alpha-3 codes"
+        )
+        issues.append(Issue(problem, file=file, row=number, field=titles[where], hint=hint))
+    if "year" in cells and cells["year"] not in ("", str(edition)):
+        bad("year", f"is not the edition being imported ({edition})", "check --edition")
+    values: dict[str, str] = {}
+    for key in MEASURE_KEYS:
+        if key not in cells or cells[key] == "":
+            continue  # not available: no observation, never a zero
+        value, wrong = _check_value(key, cells[key])
+        if wrong is not None:
+            bad(key, wrong, _VALUE_HINTS["rank" if key == "egdiRank" else "index"])
+        elif value is not None:
+            values[key] = value
+    if alpha3 is None or len(issues) > found:
+        return None
+    return Row(alpha3, cells.get("name", ""), values)
+
+
 def read_edition(
     data: bytes,
     *,
@@ -244,56 +301,23 @@ def read_edition(
             )
             continue
         cells = {key: raw[i].strip() for key, i in positions.items()}
-        title = {key: header[i] for key, i in positions.items()}
-
-        def bad(key: str, problem: str, hint: str | None = None, *, row: int = number) -> None:
+        titles = {key: header[i] for key, i in positions.items()}
+        row = _read_row(cells, titles, number, file, edition, member_states, country_names, issues)
+        if row is None:
+            continue
+        if row.alpha3 in seen:
             issues.append(
                 Issue(
-                    f"{cells[key]!r} {problem}" if cells.get(key) else problem,
-                    file=file,
-                    row=row,
-                    field=title[key],
-                    value=cells.get(key),
-                    hint=hint,
-                )
-            )
-
-        alpha3, where, problem = _country(cells, member_states, country_names or {})
-        if alpha3 is None:
-            assert where is not None and problem is not None
-            hint = (
-                "use the ISO 3166-1 alpha-3 code of one of the 193 UN Member States"
-                if where == "code"
-                else "add a 'Country Code' column with the ISO 3166-1 alpha-3 codes"
-            )
-            issues.append(
-                Issue(problem, file=file, row=number, field=title[where], hint=hint)
-            )
-        elif alpha3 in seen:
-            issues.append(
-                Issue(
-                    f"{alpha3} is already on row {seen[alpha3]}",
+                    f"{row.alpha3} is already on row {seen[row.alpha3]}",
                     file=file,
                     row=number,
-                    field=title.get("code", title.get("name")),
+                    field=titles.get("code", titles.get("name")),
                     hint="one row per country and edition",
                 )
             )
-        if "year" in cells and cells["year"] not in ("", str(edition)):
-            bad("year", f"is not the edition being imported ({edition})", "check --edition")
-        values: dict[str, str] = {}
-        for key in MEASURE_KEYS:
-            if key not in cells or cells[key] == "":
-                continue  # not available: no observation
-            value, wrong = _check_value(key, cells[key])
-            if wrong is not None:
-                bad(key, wrong)
-            else:
-                assert value is not None
-                values[key] = value
-        if alpha3 is not None and alpha3 not in seen:
-            seen[alpha3] = number
-            result.rows.append(Row(alpha3, cells.get("name", ""), values))
+            continue
+        seen[row.alpha3] = number
+        result.rows.append(row)
     if issues:
         raise CsvRecordError(
             f"{len(issues)} problem(s) in {file}; nothing was loaded",

@@ -91,7 +91,7 @@ def _component(key: str) -> str:
 
 def structure_turtle() -> str:
     """The one qb:DataStructureDefinition every edition's data set uses."""
-    components = [
+    components: list[tuple[str, str, str, int | None]] = [
         ("ref-area", "qb:dimension", "sdmx-dimension:refArea", 1),
         ("survey-edition", "qb:dimension", "unpacs:surveyEdition", 2),
         ("measure-type", "qb:dimension", "qb:measureType", 3),

@@ -38,6 +38,9 @@ class Source:
     fmt: Format
     graph: str
     file_name: str
+    # Digest recorded in the graph's provenance when ``data`` is not the user's file itself
+    # (an importer's RDF made from a CSV): the hash of the file the user gave.
+    digest: str | None = None
 
 
 @dataclass
@@ -146,7 +149,7 @@ def stage_sources(
                 base_iri=settings.base_iri,
                 sources=sources_in(triples),
                 file_name=source.file_name,
-                digest=content_hash(source.data),
+                digest=source.digest or content_hash(source.data),
                 validated=validated,
             )
         )

@@ -1,4 +1,4 @@
-"""LDC, LLDC and SIDS membership from UNSD's M49 overview table, and its Turtle, for build_reference.
+"""LDC, LLDC and SIDS membership from UNSD's M49 overview table and its Turtle (build_reference).
 
 Each membership is its own record (``unpacs:CountryGroupMembership``) with the list it comes from
 (``dcterms:source``) and the date of that list (``unpacs:asOf``), so a page can say "LDC (UN M49,
@@ -106,22 +106,35 @@ def read_m49_groups(path: Path) -> tuple[M49List, list[GroupMembership]]:
     data = path.read_bytes()
     source = M49List(M49_DATE, M49_PAGE, M49_COPY, hashlib.sha256(data).hexdigest())
     reader = csv.DictReader(data.decode("utf-8-sig").splitlines())
-    missing = [c for c in (CODE_COLUMN, NAME_COLUMN, *FLAG_COLUMNS.values())
-               if c not in (reader.fieldnames or ())]
+    missing = [
+        c
+        for c in (CODE_COLUMN, NAME_COLUMN, *FLAG_COLUMNS.values())
+        if c not in (reader.fieldnames or ())
+    ]
     if missing:
-        raise CsvRecordError(f"no column(s) {missing}", file=name, row=1,
-                             hint="use UNSD's M49 overview CSV")
+        raise CsvRecordError(
+            f"no column(s) {missing}", file=name, row=1, hint="use UNSD's M49 overview CSV"
+        )
     memberships = []
     for row_number, row in enumerate(reader, start=2):
         alpha3 = (row[CODE_COLUMN] or "").strip()
         for group, column in FLAG_COLUMNS.items():
             flag = (row[column] or "").strip()
             if flag not in ("", "x"):
-                raise CsvRecordError(f"{flag!r} is not a group flag", file=name, row=row_number,
-                                     field=column, hint="the table marks members with 'x'")
+                raise CsvRecordError(
+                    f"{flag!r} is not a group flag",
+                    file=name,
+                    row=row_number,
+                    field=column,
+                    hint="the table marks members with 'x'",
+                )
             if flag and not re.match(r"^[A-Z]{3}$", alpha3):
-                raise CsvRecordError(f"{alpha3!r} is not an ISO alpha-3 code", file=name,
-                                     row=row_number, field=CODE_COLUMN)
+                raise CsvRecordError(
+                    f"{alpha3!r} is not an ISO alpha-3 code",
+                    file=name,
+                    row=row_number,
+                    field=CODE_COLUMN,
+                )
             if flag:
                 memberships.append(GroupMembership(alpha3, group, row[NAME_COLUMN].strip(), False))
     return source, memberships
