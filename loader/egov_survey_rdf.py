@@ -34,6 +34,7 @@ STRUCTURE = thing_path("dataset", "egov-survey-structure")
 UNDESA = thing_path("organization", "undesa")
 # QUDT's dimensionless unit: the indices are scores from 0 to 1 and the rank a position.
 UNITLESS = "http://qudt.org/vocab/unit/UNITLESS"
+COMPONENTS = ("osi", "hci", "tii")
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,19 @@ def _edition_blocks(edition: Edition, source: FileProvenance) -> list[str]:
         f"of the CSV (0.6955600000000001) is rounded away, which restores the survey's 4 or 5 "
         f"decimals."
     )
+    zeros = [r for r in edition.rows if r.values.get("egdi") == "0.0"]
+    incomplete = [r.alpha3 for r in zeros if any(k not in r.values for k in COMPONENTS)]
+    complete = [r.alpha3 for r in zeros if r.alpha3 not in incomplete]
+    if incomplete:
+        description += (
+            f" EGDI 0.0 with an empty component (OSI, HCI or TII), published as given: "
+            f"{', '.join(incomplete)}."
+        )
+    if complete:
+        description += (
+            f" EGDI 0.0 although OSI, HCI and TII are given, published as given: "
+            f"{', '.join(complete)}."
+        )
     gyear = literal(str(year), datatype="xsd:gYear")
     return [
         block(
