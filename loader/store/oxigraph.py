@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,24 @@ STATS_DEFAULT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 STATS_CLASSES = (
     "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"
 )
+
+
+_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+MAX_MESSAGE = 200
+
+
+def syntax_error(error: SyntaxError, title: str = "SPARQL syntax error") -> QueryError:
+    """A parser error with its line and column, the message trimmed (never the whole query)."""
+    text = str(error.msg or error)
+    line, column = error.lineno, error.offset
+    found = _POSITION.match(text)
+    if found:
+        line, column = int(found.group(1)), int(found.group(2))
+        text = text[found.end() :]
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
+    where = f" at line {line}, column {column}" if line is not None else ""
+    return QueryError(f"{title}{where}: {text}", line=line, column=column)
 
 
 def _is_lock_error(error: OSError) -> bool:
@@ -85,22 +104,21 @@ class OxigraphStore:
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> QueryResult:
-        kwargs: dict[str, object] = {}
-        if default_graph_uris:
-            kwargs["default_graph"] = [pyoxigraph.NamedNode(u) for u in default_graph_uris]
-        else:
-            kwargs["use_default_graph_as_union"] = True
-        if named_graph_uris:
-            kwargs["named_graphs"] = [pyoxigraph.NamedNode(u) for u in named_graph_uris]
+        kwargs: dict[str, object] = {"base_iri": base_iri}
+        try:
+            if default_graph_uris or named_graph_uris:
+                kwargs["default_graph"] = [pyoxigraph.NamedNode(u) for u in default_graph_uris]
+                kwargs["named_graphs"] = [pyoxigraph.NamedNode(u) for u in named_graph_uris]
+            else:
+                kwargs["use_default_graph_as_union"] = True
+        except ValueError as error:
+            raise QueryError(f"a dataset graph is not an absolute IRI: {error}") from None
         try:
             result = self._store.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as error:
-            raise QueryError(
-                f"SPARQL syntax error: {error.msg}",
-                line=error.lineno,
-                column=error.offset,
-            ) from None
+            raise syntax_error(error) from None
         except (OSError, ValueError) as error:
             raise QueryError(f"query failed: {error}") from None
         return wrap_result(result)
@@ -109,14 +127,14 @@ class OxigraphStore:
         try:
             self._store.update(sparql)
         except SyntaxError as error:
-            raise QueryError(
-                f"SPARQL update syntax error: {error.msg}", line=error.lineno, column=error.offset
-            ) from None
+            raise syntax_error(error, "SPARQL update syntax error") from None
         except (OSError, ValueError) as error:
             raise QueryError(f"update failed: {error}") from None
 
-    def replace_graphs(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> None:
-        if not graphs:
+    def replace_graphs(
+        self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]], *, drop: Sequence[str] = ()
+    ) -> None:
+        if not graphs and not drop:
             return
         token = uuid.uuid4().hex
         staging = {g: f"{STAGING_PREFIX}{token}:{i}" for i, g in enumerate(graphs)}
@@ -131,7 +149,13 @@ class OxigraphStore:
             # Two transactions: the new content lands in hidden staging graphs, then one update
             # swaps all of them in. Either both happen, or staging graphs are dropped on reopen.
             self._store.extend(staged_quads())
-            self._store.update(" ; ".join(f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in graphs))
+            steps = [f"DROP SILENT GRAPH <{g}>" for g in drop if g not in graphs]
+            # MOVE of a graph that got no triples would leave the old content: drop it instead.
+            steps += [
+                f"MOVE SILENT <{staging[g]}> TO <{g}>" if graphs[g] else f"DROP SILENT GRAPH <{g}>"
+                for g in graphs
+            ]
+            self._store.update(" ; ".join(steps))
         except Exception:
             self._drop_staging_graphs()
             raise
