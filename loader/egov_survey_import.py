@@ -3,7 +3,10 @@
 The CSV is checked cell by cell (``egov_survey.read_edition``), turned into the same Data Cube
 Turtle the bundled editions use (``egov_survey_rdf``), and loaded through the ordinary pipeline
 (staging, provenance, SHACL against the stored records, one transaction) into the edition's
-graph ``graph/reference/egov-survey-YYYY``: importing an edition again replaces it.
+graph ``graph/import/egov-survey-YYYY``: importing an edition again replaces it. Not under
+``graph/reference/``: those graphs belong to ``unpacs build``, which would remove one whose file
+is not bundled. An edition that is already in the store from another graph (the bundled
+2010-2018) is refused: its records would be described twice.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ import pyoxigraph
 
 from unpacs.loader import formats
 from unpacs.loader.egov_survey import read_edition
-from unpacs.loader.egov_survey_rdf import DATA_CENTER, STRUCTURE, FileProvenance, edition_turtle
+from unpacs.loader.egov_survey_rdf import (
+    DATA_CENTER,
+    STRUCTURE,
+    FileProvenance,
+    dataset_path,
+    edition_turtle,
+)
 from unpacs.loader.errors import InputError, InputTooLargeError, UnpacsError
 from unpacs.loader.pipeline import LoadReport, Progress, Source, load_sources
 from unpacs.loader.provenance import content_hash
@@ -28,8 +37,25 @@ FIRST_EDITION, LAST_EDITION = 2001, 2100
 
 
 def edition_graph(base_iri: str, year: int) -> str:
-    """The graph the bundled build gives ``data/reference/egov-survey-{year}.ttl``."""
-    return graph_iri(base_iri, f"reference/egov-survey-{year}")
+    """The graph an imported edition goes to (one per edition, replaced by a new import)."""
+    return graph_iri(base_iri, f"import/egov-survey-{year}")
+
+
+def _refuse_stored_edition(store: Store, settings: Settings, year: int) -> None:
+    dataset = settings.base_iri + dataset_path(year)
+    result = store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{dataset}> ?p ?o }} }}")
+    assert isinstance(result, SolutionsResult)
+    elsewhere = sorted(
+        g.value
+        for row in result.rows()
+        if isinstance(g := row["g"], pyoxigraph.NamedNode)
+        and g.value != edition_graph(settings.base_iri, year)
+    )
+    if elsewhere:
+        raise InputError(
+            f"the {year} edition is already in the store, in graph {elsewhere[0]}",
+            hint="import a later edition, or delete that graph first (unpacs delete --graph)",
+        )
 
 
 def stored_member_states(store: Store, base_iri: str) -> set[str]:
@@ -87,6 +113,7 @@ def import_edition(
     if source_url is not None and not source_url.startswith(("https://", "http://")):
         raise InputError(f"{source_url!r} is not an http(s) URL", hint="--source-url URL")
     states = _require_reference_data(store, settings)
+    _refuse_stored_edition(store, settings, edition)
     data = path.read_bytes()
     parsed = read_edition(
         data,
@@ -115,6 +142,7 @@ def import_edition(
         graph=edition_graph(settings.base_iri, edition),
         file_name=path.name,
         digest=content_hash(data),
+        chosen=True,  # this command names the graph: a new import replaces the last one
     )
     report = load_sources(store, [rdf], settings, validate=True, progress=progress)
     report.issues = list(parsed.notes) + report.issues

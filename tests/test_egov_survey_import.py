@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from unpacs.loader.egov_survey_import import import_edition
-from unpacs.loader.errors import CsvRecordError, UnpacsError
+from unpacs.loader.errors import CsvRecordError, InputError, UnpacsError
 from unpacs.loader.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
@@ -88,7 +88,7 @@ def test_data_center_layout_loads_with_provenance(store_path: Path) -> None:
         store, FIXTURES / "data-center-2020.csv", edition=2020, settings=settings_for(store_path)
     )
     assert report.committed and report.validated
-    assert list(report.graphs) == [BASE + "graph/reference/egov-survey-2020"]
+    assert list(report.graphs) == [BASE + "graph/import/egov-survey-2020"]
     got = values(store, 2020)
     assert got[("PHL", "egdi")] == "0.6892"
     assert got[("PHL", "egdiRank")] == "77"
@@ -101,8 +101,8 @@ def test_data_center_layout_loads_with_provenance(store_path: Path) -> None:
     (row,) = select(
         store,
         f"""SELECT ?hash ?file ?fileHash ?source WHERE {{
-            GRAPH <{BASE}graph/reference/egov-survey-2020> {{
-                <{BASE}graph/reference/egov-survey-2020> unpacs:contentHash ?hash }}
+            GRAPH <{BASE}graph/import/egov-survey-2020> {{
+                <{BASE}graph/import/egov-survey-2020> unpacs:contentHash ?hash }}
             <{BASE}id/dataset/egov-survey-2020> prov:wasDerivedFrom ?file .
             ?file unpacs:contentHash ?fileHash ; dcterms:source ?source }}""",
     )
@@ -206,6 +206,16 @@ def test_egdi_that_is_not_the_mean_is_a_warning(store_path: Path) -> None:
     store.close()
 
 
+def test_a_bundled_edition_is_refused(store_path: Path) -> None:
+    store = OxigraphStore(store_path)
+    settings = settings_for(store_path)
+    bundled = read_source(DATA / "reference" / "egov-survey-2018.ttl", settings)
+    load_sources(store, [bundled], settings, validate=False)
+    with pytest.raises(InputError, match="the 2018 edition is already in the store"):
+        import_edition(store, FIXTURES / "names-only-2020.csv", edition=2018, settings=settings)
+    store.close()
+
+
 def test_an_empty_store_is_refused(tmp_path: Path) -> None:
     store = OxigraphStore(tmp_path / "empty")
     with pytest.raises(UnpacsError, match="no UN Member States"):
@@ -233,7 +243,7 @@ def run_cli(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_import(store_path: Path) -> None:
     good = run_cli(store_path, str(FIXTURES / "data-center-2020.csv"), "--edition", "2020")
     assert good.returncode == 0, good.stderr
-    assert "graph/reference/egov-survey-2020" in good.stdout
+    assert "graph/import/egov-survey-2020" in good.stdout
     bad = run_cli(store_path, str(FIXTURES / "broken-cells.csv"), "--edition", "2020")
     assert bad.returncode == 1
     assert "row 4 column 'e-gov-index'" in bad.stderr and "Traceback" not in bad.stderr
