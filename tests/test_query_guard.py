@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from unpacs.endpoint.app import create_app
 from unpacs.loader.errors import QueryError, QueryRefusedError
-from unpacs.loader.query_guard import QueryPolicy, check_query
+from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
 from unpacs.loader.settings import Settings
 
 BASE = "http://127.0.0.1:8000/"
@@ -164,9 +164,9 @@ def test_depth_counts_only_real_brackets() -> None:
         f'SELECT * WHERE {{ BIND("{deep_text}" AS ?a) # {deep_text}\n'
         f"  BIND(<http://example.org/{'%28' * 10}> AS ?b) }}"
     )
-    assert check_query(query, policy=POLICY).form == "solutions"
+    assert check_query(query, policy=POLICY) == CheckedQuery()
     nested = "SELECT * WHERE " + "{" * 256 + "}" * 256
-    assert check_query(nested, policy=POLICY).form == "solutions"
+    assert check_query(nested, policy=POLICY) == CheckedQuery()
     with pytest.raises(QueryError, match="256 levels"):
         check_query("SELECT * WHERE " + "{" * 257 + "}" * 257, policy=POLICY)
 
@@ -178,7 +178,7 @@ def test_keywords_inside_strings_iris_comments_and_names_are_not_refused() -> No
         '  FILTER(?service != "SERVICE <http://z/>" && LANG(?load) = "de")\n'
         '  BIND("""DELETE { } INSERT { }""" AS ?text) ?x <http://example.org/drop> ?y }'
     )
-    assert check_query(query, policy=POLICY).form == "solutions"
+    assert check_query(query, policy=POLICY) == CheckedQuery()
 
 
 @pytest.mark.parametrize(
