@@ -231,3 +231,16 @@ def test_query_length_cap() -> None:
     short = QueryPolicy(base_iri=BASE, max_length=50)
     with pytest.raises(QueryError, match="UNPACS_MAX_QUERY_LENGTH"):
         check_query("SELECT * WHERE { ?s ?p ?o } " + "#" * 100, policy=short)
+
+
+def test_the_fast_path_agrees_with_the_lexer() -> None:
+    """Skipping the lexer when no keyword occurs must never change the verdict."""
+    from unpacs.loader.examples import load_examples
+    from unpacs.loader.query_guard import _analyse
+
+    queries = [e.query for e in load_examples()] + [
+        "SELECT ?s WHERE { ?s a <http://x/y> } LIMIT 10",
+        "ASK { " + "(" * 100 + "1" + ")" * 100 + " }",
+    ]
+    for query in queries:
+        assert check_query(query, policy=POLICY) == _analyse(query, POLICY)
