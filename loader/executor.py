@@ -5,6 +5,12 @@ serialized bytes, so the implementation may evaluate in another process and hand
 The caller passes the formats it would accept, in preference order, for each query form; the
 executor picks the one that fits the form of the query it parsed.
 
+Every executor starts ``execute`` with ``guard_request`` (the query policy of
+``loader.query_guard``: depth, length, SERVICE/LOAD/updates, local datasets, checked before
+any parser sees the text) and evaluates against the dataset it returns, with
+``base_iri=request.base_iri``; graph results go through ``loader.graph_output.write_triples``
+(native formats, JSON-LD with our context).
+
 ``InProcessExecutor`` evaluates in the calling process: it applies the result cap and native
 serialization, but it cannot stop a running query. The worker-pool executor (killable query
 processes over store checkpoints) implements the same protocol.
