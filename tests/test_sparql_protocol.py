@@ -365,6 +365,20 @@ def test_issue_9_service_description(client: FlaskClient, accept: str) -> None:
     assert names == {URIRef(G1), URIRef(G2)}
 
 
+def test_service_description_revalidates_until_a_commit(app: Flask, store: OxigraphStore) -> None:
+    client = app.test_client()
+    first = client.get("/sparql", headers={"Accept": "text/turtle"})
+    etag = first.headers["ETag"]
+    again = client.get("/sparql", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    assert again.status_code == 304
+    store.replace_graphs({G2: []})
+    state_of(app).after_commit()
+    moved = client.get("/sparql", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    assert moved.status_code == 200
+    graph = as_graph(moved.data, "text/turtle")
+    assert set(graph.objects(None, URIRef(SD + "name"))) == {URIRef(G1)}
+
+
 def test_service_description_names_the_url_it_was_asked_at(client: FlaskClient) -> None:
     response = client.get(
         "/sparql", base_url="https://data.example.org", headers={"Accept": "text/turtle"}
