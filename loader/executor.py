@@ -26,7 +26,7 @@ from typing import Literal, Protocol
 
 import pyoxigraph
 
-from unpacs.loader.errors import NotAcceptableError, QueryError
+from unpacs.loader.errors import NotAcceptableError, QueryError, StoreError
 from unpacs.loader.formats import Format
 from unpacs.loader.graph_output import write_triples
 from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
@@ -134,6 +134,16 @@ class InProcessExecutor:
         return self.generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
+        try:
+            return self._execute(request)
+        except OSError as error:
+            # pyoxigraph evaluates lazily: an allowed SERVICE that fails surfaces here.
+            raise StoreError(
+                f"the query failed while it ran: {error}",
+                hint="a SERVICE endpoint the query calls may be down or refusing",
+            ) from None
+
+    def _execute(self, request: QueryRequest) -> QueryAnswer:
         limit = self.limit if request.limit is None else request.limit
         _checked, default_graphs, named_graphs = guard_request(
             request, self.policy, self._is_stored_graph

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from unpacs.endpoint.app import create_app
 from unpacs.loader.errors import QueryError, QueryRefusedError
 from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
-from unpacs.loader.settings import Settings
+from unpacs.loader.settings import Settings, from_env
 
 BASE = "http://127.0.0.1:8000/"
 POLICY = QueryPolicy(base_iri=BASE)
@@ -244,3 +244,21 @@ def test_the_fast_path_agrees_with_the_lexer() -> None:
     ]
     for query in queries:
         assert check_query(query, policy=POLICY) == _analyse(query, POLICY)
+
+
+def test_an_allowed_service_is_called_and_nothing_else(tmp_path: Path, listener: Listener) -> None:
+    """UNPACS_ALLOWED_SERVICES really opens the door, for the listed endpoint only."""
+    settings = from_env(
+        {"UNPACS_STORE": str(tmp_path / "store"), "UNPACS_ALLOWED_SERVICES": listener.url}
+    )
+    assert settings.allowed_services == frozenset({listener.url})
+    client = create_app(settings).test_client()
+    other = listener.url.replace("/sparql", "/other")
+    refused = _send(client, "get", f"SELECT * {{ SERVICE <{other}> {{ ?s ?p ?o }} }}")
+    assert refused[0] == 400 and listener.connections == 0
+    status, problem = _send(
+        client, "get", f"SELECT * {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
+    )
+    assert listener.connections >= 1
+    # The listener hangs up without answering: a bad gateway, said as a problem document.
+    assert status == 502 and "failed while it ran" in problem["detail"]
