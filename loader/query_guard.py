@@ -12,6 +12,7 @@ What it refuses (``QueryRefusedError``, HTTP 400) or rejects (``QueryError``, 40
   ``max_depth`` (default 256: far beyond any real query, far below what crashes the parser);
 - ``SERVICE`` to an endpoint that is not listed in ``allowed_services`` (exact IRIs; a
   ``SERVICE ?var`` is always refused);
+- Virtuoso's ``DEFINE`` pragmas (``get:soft``, ``input:grab-all`` make it fetch IRIs);
 - any update operation (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ``CREATE``, ``DROP``,
   ``ADD``, ``MOVE``, ``COPY``, ``WITH``, ``USING``): this is the query route;
 - ``FROM`` / ``FROM NAMED`` and the protocol's ``default-graph-uri`` / ``named-graph-uri`` naming
@@ -43,7 +44,12 @@ DEFAULT_MAX_LENGTH = 100_000
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "ADD", "MOVE", "COPY", "WITH", "USING"}
 )
-_TRIGGERS = tuple(k.lower() for k in (*UPDATE_KEYWORDS, "SERVICE", "FROM", "\\u"))
+# Not SPARQL 1.1: Virtuoso's pragmas (`DEFINE get:soft "replace"`, `DEFINE input:grab-all`)
+# make that engine dereference the IRIs of a query, so they are refused like SERVICE.
+PRAGMA_KEYWORDS = frozenset({"DEFINE"})
+_TRIGGERS = tuple(
+    k.lower() for k in (*UPDATE_KEYWORDS, *PRAGMA_KEYWORDS, "SERVICE", "FROM", "\\u")
+)
 OPENERS = "({["
 CLOSERS = ")}]"
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -180,6 +186,12 @@ def _analyse(text: str, policy: QueryPolicy) -> CheckedQuery:
                 resolver.prefixes[after[0].text.rstrip(":")] = target
         elif word == "BASE" and after and after[0].kind == "iri":
             resolver.base = urljoin(resolver.base, after[0].text)
+        elif word in PRAGMA_KEYWORDS:
+            raise QueryRefusedError(
+                f"{word} is an engine pragma, not SPARQL 1.1, and may make the engine fetch URLs"
+                f" (at character {token.offset + 1})",
+                hint="remove the DEFINE lines; the query runs without them",
+            )
         elif word in UPDATE_KEYWORDS:
             raise QueryRefusedError(
                 f"{word} is a SPARQL update; this endpoint answers queries only"

@@ -99,6 +99,9 @@ def _fetching_requests(url: str) -> list[tuple[str, str, dict[str, str]]]:
         ),
         ("SERVICE with \\u escapes", f"SELECT * WHERE {{ SERV\\u0049CE <{url}> {{ }} }}", {}),
         ("LOAD", f"LOAD <{url}>", {}),
+        # Virtuoso fetches on these pragmas (checked against a real one in test_sparql_protocol).
+        ("DEFINE get:soft", f'DEFINE get:soft "replace" SELECT * FROM <{url}> {{ ?s ?p ?o }}', {}),
+        ("DEFINE grab-all", f'define input:grab-all "yes" SELECT * {{ <{url}> ?p ?o }}', {}),
         ("FROM", f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}", {}),
         ("FROM NAMED", f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}),
         ("default-graph-uri", "SELECT * WHERE { ?s ?p ?o }", {"default-graph-uri": url}),

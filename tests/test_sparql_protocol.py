@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from test_query_guard import Listener
 from virtuoso import virtuoso_server  # noqa: F401  (fixture)
 from werkzeug.test import TestResponse
 
@@ -585,3 +586,29 @@ def test_issue_9_the_endpoint_over_a_real_remote_engine(remote_engine: SparqlPro
     assert syntax.status_code == 400 and syntax.mimetype == "application/problem+json"
     ask = select(client, "ASK { ?s ?p ?o }")
     assert ask.get_json() == {"head": {}, "boolean": True}
+
+
+def test_issue_9_no_query_makes_a_remote_engine_fetch(remote_engine: SparqlProtocolStore) -> None:
+    """Virtuoso itself fetches for SERVICE, `DEFINE get:soft` + FROM and `DEFINE
+    input:grab-all` (tried by hand: its anonymous user does); through /sparql none arrives."""
+    client = make_app(remote_engine).test_client()
+    listener = Listener()
+    try:
+        target = listener.url
+        for query in (
+            f"SELECT * {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+            f'DEFINE get:soft "replace" SELECT * FROM <{target}> {{ ?s ?p ?o }}',
+            f'DEFINE input:grab-all "yes" SELECT * {{ <{target}> ?p ?o }}',
+            f"SELECT * FROM NAMED <{target}> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        ):
+            for how in ("get", "form"):
+                if how == "get":
+                    response = select(client, query)
+                else:
+                    response = client.post("/sparql", data={"query": query})
+                assert response.status_code == 400, query
+        response = select(client, "ASK {}", **{"default-graph-uri": target})
+        assert response.status_code == 400
+    finally:
+        listener.close()
+    assert listener.connections == 0
