@@ -47,9 +47,7 @@ UPDATE_KEYWORDS = frozenset(
 # Not SPARQL 1.1: Virtuoso's pragmas (`DEFINE get:soft "replace"`, `DEFINE input:grab-all`)
 # make that engine dereference the IRIs of a query, so they are refused like SERVICE.
 PRAGMA_KEYWORDS = frozenset({"DEFINE"})
-_TRIGGERS = tuple(
-    k.lower() for k in (*UPDATE_KEYWORDS, *PRAGMA_KEYWORDS, "SERVICE", "FROM", "\\u")
-)
+_TRIGGERS = tuple(k.lower() for k in (*UPDATE_KEYWORDS, *PRAGMA_KEYWORDS, "SERVICE", "FROM", "\\u"))
 OPENERS = "({["
 CLOSERS = ")}]"
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
