@@ -8,6 +8,7 @@ through the executor (so the timeout and cap hold) once per store generation.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -162,6 +163,14 @@ def respond() -> Response:
             + " and the query editor as text/html"
         )
     fmt = chosen[0]
+    generation = state_of().executor.generation
+    key = f"{generation}\n{request.base_url}\n{fmt.name}".encode()
+    etag = "sd-" + hashlib.sha256(key).hexdigest()[:32]
+    if request.if_none_match and request.if_none_match.contains(etag):
+        unchanged = Response(status=304)
+        unchanged.set_etag(etag)
+        unchanged.vary.add("Accept")
+        return unchanged
     settings = state_of().settings
     out = io.BytesIO()
     write_triples(
@@ -172,5 +181,7 @@ def respond() -> Response:
         prefixes={"sd": SD, "void": VOID, "formats": FORMATS_NS, **prefixes(settings.base_iri)},
     )
     response = Response(out.getvalue(), mimetype=fmt.media_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, no-cache"
     response.vary.add("Accept")
     return response

@@ -5,6 +5,12 @@ serialized bytes, so the implementation may evaluate in another process and hand
 The caller passes the formats it would accept, in preference order, for each query form; the
 executor picks the one that fits the form of the query it parsed.
 
+Every executor starts ``execute`` with ``guard_request`` (the query policy of
+``loader.query_guard``: depth, length, SERVICE/LOAD/updates, local datasets, checked before
+any parser sees the text) and evaluates against the dataset it returns, with
+``base_iri=request.base_iri``; graph results go through ``loader.graph_output.write_triples``
+(native formats, JSON-LD with our context).
+
 ``InProcessExecutor`` evaluates in the calling process: it applies the result cap and native
 serialization, but it cannot stop a running query. The worker-pool executor (killable query
 processes over store checkpoints) implements the same protocol.
@@ -20,7 +26,7 @@ from typing import Literal, Protocol
 
 import pyoxigraph
 
-from unpacs.loader.errors import NotAcceptableError, QueryError
+from unpacs.loader.errors import NotAcceptableError, QueryError, StoreError
 from unpacs.loader.formats import Format
 from unpacs.loader.graph_output import write_triples
 from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
@@ -128,6 +134,16 @@ class InProcessExecutor:
         return self.generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
+        try:
+            return self._execute(request)
+        except OSError as error:
+            # pyoxigraph evaluates lazily: an allowed SERVICE that fails surfaces here.
+            raise StoreError(
+                f"the query failed while it ran: {error}",
+                hint="a SERVICE endpoint the query calls may be down or refusing",
+            ) from None
+
+    def _execute(self, request: QueryRequest) -> QueryAnswer:
         limit = self.limit if request.limit is None else request.limit
         _checked, default_graphs, named_graphs = guard_request(
             request, self.policy, self._is_stored_graph

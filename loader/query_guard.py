@@ -12,6 +12,7 @@ What it refuses (``QueryRefusedError``, HTTP 400) or rejects (``QueryError``, 40
   ``max_depth`` (default 256: far beyond any real query, far below what crashes the parser);
 - ``SERVICE`` to an endpoint that is not listed in ``allowed_services`` (exact IRIs; a
   ``SERVICE ?var`` is always refused);
+- Virtuoso's ``DEFINE`` pragmas (``get:soft``, ``input:grab-all`` make it fetch IRIs);
 - any update operation (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ``CREATE``, ``DROP``,
   ``ADD``, ``MOVE``, ``COPY``, ``WITH``, ``USING``): this is the query route;
 - ``FROM`` / ``FROM NAMED`` and the protocol's ``default-graph-uri`` / ``named-graph-uri`` naming
@@ -28,8 +29,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
 from urllib.parse import urljoin
 
 import pyoxigraph
@@ -43,14 +44,14 @@ DEFAULT_MAX_LENGTH = 100_000
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "ADD", "MOVE", "COPY", "WITH", "USING"}
 )
-FORM_KEYWORDS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+# Not SPARQL 1.1: Virtuoso's pragmas (`DEFINE get:soft "replace"`, `DEFINE input:grab-all`)
+# make that engine dereference the IRIs of a query, so they are refused like SERVICE.
+PRAGMA_KEYWORDS = frozenset({"DEFINE"})
+_TRIGGERS = tuple(k.lower() for k in (*UPDATE_KEYWORDS, *PRAGMA_KEYWORDS, "SERVICE", "FROM", "\\u"))
 OPENERS = "({["
 CLOSERS = ")}]"
-# IRIREF of the SPARQL grammar: no spaces, no <>"{}|^`\ inside.
-_IRI_FORBIDDEN = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
-QueryForm = Literal["solutions", "boolean", "graph"]
 TokenKind = Literal["iri", "pname", "word", "var", "string", "punct", "other"]
 
 
@@ -75,111 +76,74 @@ def policy_for(settings: Settings) -> QueryPolicy:
 
 @dataclass(frozen=True)
 class CheckedQuery:
-    """What the check learnt: the query form and the dataset the query itself names."""
+    """What the check learnt: the dataset the query itself names, the services it calls."""
 
-    form: QueryForm | None
     from_graphs: tuple[str, ...] = ()
     from_named_graphs: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):  # a tuple: thousands are made per query, a dataclass costs more
     kind: TokenKind
     text: str
     offset: int
 
 
-@dataclass
-class _Scan:
-    depth: int = 0
-    max_depth: int = 0
-    tokens: list[_Token] = field(default_factory=list)
-
-
-def _name_char(ch: str) -> bool:
-    return ch.isalnum() or ch in "_-." or ord(ch) > 0x7F
+# One alternation, tried in order at each position: a token-level scanner (the keywords are
+# judged on tokens afterwards, never by a pattern over the whole text). Strings, IRIs, comments,
+# variables, language tags and prefixed names are single tokens, so nothing inside them counts.
+_NAME = r"[\w-](?:[\w.-]*[\w-])?"  # a final '.' ends the triple, it is not part of a name
+_LOCAL = r"(?:(?:[\w:%-]|\\.)(?:(?:[\w.:%-]|\\.)*(?:[\w:%-]|\\.))?)?"
+_STRING = (
+    r'"""(?:[^"\\]|\\.|"(?!""))*(?:"""|\Z)'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)"
+    r'|"(?:[^"\\\n\r]|\\.)*"?'
+    r"|'(?:[^'\\\n\r]|\\.)*'?"
+)
+_SCANNER = re.compile(
+    r"(?:\s+|\#[^\n]*)*(?:"  # whitespace and comments, skipped inside the regex engine
+    + "|".join(
+        (
+            rf"(?P<string>{_STRING})",
+            # IRIREF of the grammar: no space, none of <>"{}|^`\ inside; else '<' is less-than.
+            r'(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)',
+            r"(?P<var>[?$]\w*)",
+            r"(?P<lang>@[A-Za-z0-9-]+)",
+            rf"(?P<pname>(?:{_NAME})?:{_LOCAL})",
+            rf"(?P<word>{_NAME})",
+            r"(?P<open>[({\[])",
+            r"(?P<close>[)}\]])",
+            r"(?P<other>.)",
+        )
+    )
+    + ")",
+    re.DOTALL,
+)
+_KEEP: dict[str, TokenKind] = {"pname": "pname", "var": "var", "string": "string"}
 
 
 def _tokens(text: str, limit: int) -> Iterator[_Token]:
     """SPARQL tokens, enough to find keywords and brackets; raises on too deep nesting."""
-    i, n, depth = 0, len(text), 0
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif ch in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else ch
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                if text[j] == "\\":
-                    j += 1
-                elif len(quote) == 1 and text[j] in "\r\n":
-                    break  # a short string cannot span lines; let the parser report it
-                j += 1
-            j = min(n, j + len(quote))
-            yield _Token("string", text[i:j], i)
-            i = j
-        elif ch == "<":
-            j = i + 1
-            while j < n and text[j] not in _IRI_FORBIDDEN:
-                j += 1
-            if j < n and text[j] == ">":
-                yield _Token("iri", text[i + 1 : j], i)
-                i = j + 1
-            else:
-                yield _Token("punct", "<", i)  # the less-than operator
-                i += 1
-        elif ch in "?$":
-            j = i + 1
-            while j < n and _name_char(text[j]) and text[j] not in "-.":
-                j += 1
-            yield _Token("var", text[i:j], i)
-            i = j
-        elif ch == "@":
-            j = i + 1
-            while j < n and (text[j].isalnum() or text[j] == "-"):
-                j += 1
-            yield _Token("other", text[i:j], i)  # a language tag, never a keyword
-            i = j
-        elif _name_char(ch) or ch == ":":
-            j = i
-            while j < n and _name_char(text[j]):
-                j += 1
-            if j < n and text[j] == ":":  # a prefixed name: prefix ':' local part
-                j += 1
-                while j < n:
-                    if text[j] == "\\" and j + 1 < n:
-                        j += 2
-                    elif _name_char(text[j]) or text[j] in ":%":
-                        j += 1
-                    else:
-                        break
-                while text[j - 1] == "." and j - 1 > i:  # a final '.' ends the triple
-                    j -= 1
-                yield _Token("pname", text[i:j], i)
-            else:
-                while j > i + 1 and text[j - 1] == ".":
-                    j -= 1
-                word = text[i:j]
-                yield _Token("other" if word[0].isdigit() else "word", word, i)
-            i = max(j, i + 1)
+    depth = 0
+    for match in _SCANNER.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind == "open":
+            depth += 1
+            if depth > limit:
+                raise QueryError(
+                    f"the query nests brackets more than {limit} levels deep "
+                    f"(at character {match.start(kind) + 1})",
+                    hint="flatten the query; the limit is UNPACS_MAX_QUERY_DEPTH",
+                )
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        elif kind == "iri":
+            yield _Token("iri", match.group(kind)[1:-1], match.start(kind))
+        elif kind == "word":
+            word = match.group(kind)
+            yield _Token("other" if word[0].isdigit() else "word", word, match.start(kind))
         else:
-            if ch in OPENERS:
-                depth += 1
-                if depth > limit:
-                    raise QueryError(
-                        f"the query nests brackets more than {limit} levels deep "
-                        f"(at character {i + 1})",
-                        hint="flatten the query; the limit is UNPACS_MAX_QUERY_DEPTH",
-                    )
-            elif ch in CLOSERS:
-                depth = max(0, depth - 1)
-            yield _Token("punct", ch, i)
-            i += 1
+            yield _Token(_KEEP.get(kind, "other"), match.group(kind), match.start(kind))
 
 
 def _unescape(text: str) -> str:
@@ -206,7 +170,6 @@ class _Resolver:
 def _analyse(text: str, policy: QueryPolicy) -> CheckedQuery:
     tokens = list(_tokens(text, policy.max_depth))
     resolver = _Resolver(policy.base_iri)
-    form: QueryForm | None = None
     from_graphs: list[str] = []
     from_named: list[str] = []
     services: list[str] = []
@@ -221,6 +184,12 @@ def _analyse(text: str, policy: QueryPolicy) -> CheckedQuery:
                 resolver.prefixes[after[0].text.rstrip(":")] = target
         elif word == "BASE" and after and after[0].kind == "iri":
             resolver.base = urljoin(resolver.base, after[0].text)
+        elif word in PRAGMA_KEYWORDS:
+            raise QueryRefusedError(
+                f"{word} is an engine pragma, not SPARQL 1.1, and may make the engine fetch URLs"
+                f" (at character {token.offset + 1})",
+                hint="remove the DEFINE lines; the query runs without them",
+            )
         elif word in UPDATE_KEYWORDS:
             raise QueryRefusedError(
                 f"{word} is a SPARQL update; this endpoint answers queries only"
@@ -228,8 +197,6 @@ def _analyse(text: str, policy: QueryPolicy) -> CheckedQuery:
                 hint="send SELECT, ASK, CONSTRUCT or DESCRIBE; updates need an authenticated "
                 "request",
             )
-        elif word in FORM_KEYWORDS and form is None:
-            form = FORM_KEYWORDS[word]  # type: ignore[assignment]
         elif word == "SERVICE":
             rest = after[1:] if after and after[0].text.upper() == "SILENT" else after
             target = resolver.iri(rest[0]) if rest else None
@@ -248,7 +215,17 @@ def _analyse(text: str, policy: QueryPolicy) -> CheckedQuery:
             target = resolver.iri(rest[0]) if rest else None
             if target is not None:
                 (from_named if named else from_graphs).append(target)
-    return CheckedQuery(form, tuple(from_graphs), tuple(from_named), tuple(services))
+    return CheckedQuery(tuple(from_graphs), tuple(from_named), tuple(services))
+
+
+def _needs_lexing(text: str, policy: QueryPolicy) -> bool:
+    """False when no token of the text can matter: none of the keywords occurs anywhere in it
+    (a token is a substring, so this is exact, not a guess) and there are fewer brackets in
+    all than the depth limit. Most queries take this path and cost a few microseconds."""
+    lowered = text.lower()
+    if any(trigger in lowered for trigger in _TRIGGERS):
+        return True
+    return sum(text.count(opener) for opener in OPENERS) > policy.max_depth
 
 
 def _never(_iri: str) -> bool:
@@ -290,11 +267,13 @@ def check_query(
             f"the query is {len(text)} characters long; the limit is {policy.max_length}",
             hint="shorten the query; the limit is UNPACS_MAX_QUERY_LENGTH",
         )
-    checked = _analyse(text, policy)
+    if not _needs_lexing(text, policy):
+        checked = CheckedQuery()
+    else:
+        checked = _analyse(text, policy)
     if "\\u" in text or "\\U" in text:
         unescaped = _analyse(_unescape(text), policy)
         checked = CheckedQuery(
-            checked.form or unescaped.form,
             tuple(dict.fromkeys(checked.from_graphs + unescaped.from_graphs)),
             tuple(dict.fromkeys(checked.from_named_graphs + unescaped.from_named_graphs)),
             checked.services,

@@ -145,7 +145,13 @@ def test_issue_9_chromium_runs_an_example_in_the_editor(
     try:
         response = page.goto(served.url + "sparql")
         assert response is not None and response.status == 200
+        # The starting query uses our prefixes (schema:, skos:), which the page declared.
+        page.click(".yasqe_queryButton")
+        rows = page.locator(".yasr table.dataTable tbody tr")
+        rows.first.wait_for(timeout=20_000)
+        assert "Testland" in page.inner_text(".yasr table.dataTable")
         page.click("button.example[data-example='top-10-of-an-edition']")
+        page.locator(".yasr table.dataTable", has_text="0.7").wait_for(timeout=20_000)
         table = page.locator(".yasr table.dataTable tbody tr")
         table.first.wait_for(timeout=20_000)
         assert table.count() == 2

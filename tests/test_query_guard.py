@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 
 from unpacs.endpoint.app import create_app
 from unpacs.loader.errors import QueryError, QueryRefusedError
-from unpacs.loader.query_guard import QueryPolicy, check_query
-from unpacs.loader.settings import Settings
+from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
+from unpacs.loader.settings import Settings, from_env
 
 BASE = "http://127.0.0.1:8000/"
 POLICY = QueryPolicy(base_iri=BASE)
@@ -99,6 +99,9 @@ def _fetching_requests(url: str) -> list[tuple[str, str, dict[str, str]]]:
         ),
         ("SERVICE with \\u escapes", f"SELECT * WHERE {{ SERV\\u0049CE <{url}> {{ }} }}", {}),
         ("LOAD", f"LOAD <{url}>", {}),
+        # Virtuoso fetches on these pragmas (checked against a real one in test_sparql_protocol).
+        ("DEFINE get:soft", f'DEFINE get:soft "replace" SELECT * FROM <{url}> {{ ?s ?p ?o }}', {}),
+        ("DEFINE grab-all", f'define input:grab-all "yes" SELECT * {{ <{url}> ?p ?o }}', {}),
         ("FROM", f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}", {}),
         ("FROM NAMED", f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}),
         ("default-graph-uri", "SELECT * WHERE { ?s ?p ?o }", {"default-graph-uri": url}),
@@ -164,9 +167,9 @@ def test_depth_counts_only_real_brackets() -> None:
         f'SELECT * WHERE {{ BIND("{deep_text}" AS ?a) # {deep_text}\n'
         f"  BIND(<http://example.org/{'%28' * 10}> AS ?b) }}"
     )
-    assert check_query(query, policy=POLICY).form == "solutions"
+    assert check_query(query, policy=POLICY) == CheckedQuery()
     nested = "SELECT * WHERE " + "{" * 256 + "}" * 256
-    assert check_query(nested, policy=POLICY).form == "solutions"
+    assert check_query(nested, policy=POLICY) == CheckedQuery()
     with pytest.raises(QueryError, match="256 levels"):
         check_query("SELECT * WHERE " + "{" * 257 + "}" * 257, policy=POLICY)
 
@@ -178,7 +181,7 @@ def test_keywords_inside_strings_iris_comments_and_names_are_not_refused() -> No
         '  FILTER(?service != "SERVICE <http://z/>" && LANG(?load) = "de")\n'
         '  BIND("""DELETE { } INSERT { }""" AS ?text) ?x <http://example.org/drop> ?y }'
     )
-    assert check_query(query, policy=POLICY).form == "solutions"
+    assert check_query(query, policy=POLICY) == CheckedQuery()
 
 
 @pytest.mark.parametrize(
@@ -231,3 +234,34 @@ def test_query_length_cap() -> None:
     short = QueryPolicy(base_iri=BASE, max_length=50)
     with pytest.raises(QueryError, match="UNPACS_MAX_QUERY_LENGTH"):
         check_query("SELECT * WHERE { ?s ?p ?o } " + "#" * 100, policy=short)
+
+
+def test_the_fast_path_agrees_with_the_lexer() -> None:
+    """Skipping the lexer when no keyword occurs must never change the verdict."""
+    from unpacs.loader.examples import load_examples
+    from unpacs.loader.query_guard import _analyse
+
+    queries = [e.query for e in load_examples()] + [
+        "SELECT ?s WHERE { ?s a <http://x/y> } LIMIT 10",
+        "ASK { " + "(" * 100 + "1" + ")" * 100 + " }",
+    ]
+    for query in queries:
+        assert check_query(query, policy=POLICY) == _analyse(query, POLICY)
+
+
+def test_an_allowed_service_is_called_and_nothing_else(tmp_path: Path, listener: Listener) -> None:
+    """UNPACS_ALLOWED_SERVICES really opens the door, for the listed endpoint only."""
+    settings = from_env(
+        {"UNPACS_STORE": str(tmp_path / "store"), "UNPACS_ALLOWED_SERVICES": listener.url}
+    )
+    assert settings.allowed_services == frozenset({listener.url})
+    client = create_app(settings).test_client()
+    other = listener.url.replace("/sparql", "/other")
+    refused = _send(client, "get", f"SELECT * {{ SERVICE <{other}> {{ ?s ?p ?o }} }}")
+    assert refused[0] == 400 and listener.connections == 0
+    status, problem = _send(
+        client, "get", f"SELECT * {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
+    )
+    assert listener.connections >= 1
+    # The listener hangs up without answering: a bad gateway, said as a problem document.
+    assert status == 502 and "failed while it ran" in problem["detail"]

@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from test_query_guard import Listener
 from virtuoso import virtuoso_server  # noqa: F401  (fixture)
 from werkzeug.test import TestResponse
 
@@ -365,6 +366,20 @@ def test_issue_9_service_description(client: FlaskClient, accept: str) -> None:
     assert names == {URIRef(G1), URIRef(G2)}
 
 
+def test_service_description_revalidates_until_a_commit(app: Flask, store: OxigraphStore) -> None:
+    client = app.test_client()
+    first = client.get("/sparql", headers={"Accept": "text/turtle"})
+    etag = first.headers["ETag"]
+    again = client.get("/sparql", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    assert again.status_code == 304
+    store.replace_graphs({G2: []})
+    state_of(app).after_commit()
+    moved = client.get("/sparql", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    assert moved.status_code == 200
+    graph = as_graph(moved.data, "text/turtle")
+    assert set(graph.objects(None, URIRef(SD + "name"))) == {URIRef(G1)}
+
+
 def test_service_description_names_the_url_it_was_asked_at(client: FlaskClient) -> None:
     response = client.get(
         "/sparql", base_url="https://data.example.org", headers={"Accept": "text/turtle"}
@@ -571,3 +586,29 @@ def test_issue_9_the_endpoint_over_a_real_remote_engine(remote_engine: SparqlPro
     assert syntax.status_code == 400 and syntax.mimetype == "application/problem+json"
     ask = select(client, "ASK { ?s ?p ?o }")
     assert ask.get_json() == {"head": {}, "boolean": True}
+
+
+def test_issue_9_no_query_makes_a_remote_engine_fetch(remote_engine: SparqlProtocolStore) -> None:
+    """Virtuoso itself fetches for SERVICE, `DEFINE get:soft` + FROM and `DEFINE
+    input:grab-all` (tried by hand: its anonymous user does); through /sparql none arrives."""
+    client = make_app(remote_engine).test_client()
+    listener = Listener()
+    try:
+        target = listener.url
+        for query in (
+            f"SELECT * {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+            f'DEFINE get:soft "replace" SELECT * FROM <{target}> {{ ?s ?p ?o }}',
+            f'DEFINE input:grab-all "yes" SELECT * {{ <{target}> ?p ?o }}',
+            f"SELECT * FROM NAMED <{target}> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        ):
+            for how in ("get", "form"):
+                if how == "get":
+                    response = select(client, query)
+                else:
+                    response = client.post("/sparql", data={"query": query})
+                assert response.status_code == 400, query
+        response = select(client, "ASK {}", **{"default-graph-uri": target})
+        assert response.status_code == 400
+    finally:
+        listener.close()
+    assert listener.connections == 0

@@ -8,7 +8,15 @@
   if (Yasgui.Yasqe && Yasgui.Yasqe.defaults) {
     Yasgui.Yasqe.defaults.autocompleters = LOCAL_COMPLETERS.slice();
   }
-  var first = config.examples.length ? config.examples[0].query : "SELECT * WHERE { ?s ?p ?o } LIMIT 10";
+  // A new tab starts with a small query; addPrefixes() below puts our prefixes above it.
+  var first = [
+    "SELECT ?country ?name WHERE {",
+    "  ?country a schema:Country ; skos:prefLabel ?name .",
+    '  FILTER(LANG(?name) = "en")',
+    "}",
+    "ORDER BY ?name",
+    "LIMIT 20",
+  ].join("\n");
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: config.endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
