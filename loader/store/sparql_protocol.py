@@ -12,7 +12,6 @@ query or write a store object checks once that the engine really reads the union
 
 from __future__ import annotations
 
-import ast
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,17 +22,11 @@ from typing import IO
 
 import pyoxigraph
 from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, POST, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (
-    EndPointInternalError,
-    EndPointNotFound,
-    QueryBadFormed,
-    SPARQLWrapperException,
-    Unauthorized,
-    URITooLong,
-)
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from unpacs.loader.errors import ConfigError, QueryError, StoreError
 from unpacs.loader.formats import Format
+from unpacs.loader.store.http_status import status_and_detail
 from unpacs.loader.store.protocol import (
     BooleanResult,
     GraphResult,
@@ -50,48 +43,11 @@ RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 VIRTUOSO_ASK = "__ASK_RETVAL"
 USER_AGENT = "unpacs (SPARQL 1.1 protocol client)"
-DETAIL_CHARS = 300
-# SPARQLWrapper turns these statuses into its own exceptions and keeps only the body.
-WRAPPER_STATUS = {
-    QueryBadFormed: 400,
-    Unauthorized: 401,
-    EndPointNotFound: 404,
-    URITooLong: 414,
-    EndPointInternalError: 500,
-}
 UNION_HINT = (
     "make the engine's default graph the union of its named graphs: Oxigraph "
     "`oxigraph serve --union-default-graph`; Fuseki/TDB2 `tdb2:unionDefaultGraph true` on the "
     "dataset; Stardog the database option `query.all.graphs=true`"
 )
-
-
-def _trimmed(body: bytes | str) -> str:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = " ".join(text.split())
-    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "\u2026"
-
-
-def _status_and_detail(error: BaseException) -> tuple[int | None, str]:
-    """HTTP status and the engine's own message (trimmed) of a failed request, if it had one."""
-    if isinstance(error, urllib.error.HTTPError):
-        try:
-            body = error.read()
-        except OSError:
-            body = b""
-        return error.code, _trimmed(body or str(error.reason or ""))
-    if isinstance(error, SPARQLWrapperException):
-        cause = error.__context__
-        status = cause.code if isinstance(cause, urllib.error.HTTPError) else None
-        status = status or WRAPPER_STATUS.get(type(error))
-        # SPARQLWrapper keeps the body only as the repr() after "Response:" in its message.
-        raw = str(error).split("Response:", 1)[-1].strip() if "Response:" in str(error) else ""
-        try:
-            literal: object = ast.literal_eval(raw) if raw else b""
-        except (ValueError, SyntaxError):
-            literal = raw
-        return status, _trimmed(literal if isinstance(literal, bytes | str) else str(literal))
-    return None, ""
 
 
 def _virtuoso_ask(parsed: pyoxigraph.QuerySolutions, url: str) -> bool:
@@ -147,7 +103,7 @@ class SparqlProtocolStore:
 
     def _fail(self, url: str, error: Exception) -> StoreError | QueryError:
         """The error for a request that did not succeed: never an empty success."""
-        status, detail = _status_and_detail(error)
+        status, detail = status_and_detail(error)
         if status is None:
             return StoreError(
                 f"cannot reach the SPARQL engine at {url}: {error}",
