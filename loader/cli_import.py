@@ -6,13 +6,21 @@ from pathlib import Path
 
 import click
 
+from unpacs.loader.cli_support import (
+    UnpacsGroup,
+    opened_store,
+    print_report,
+    settings_of,
+    terminal_progress,
+)
 from unpacs.loader.egov_survey import COLUMNS
 from unpacs.loader.egov_survey_import import FIRST_EDITION, LAST_EDITION, import_edition
 
 _ACCEPTED = "; ".join(f"{field}: {' | '.join(titles)}" for field, titles in COLUMNS.items())
 
 
-@click.group("import")
+# An UnpacsGroup, so that its commands take --store and --base-iri like every other.
+@click.group("import", cls=UnpacsGroup)
 def import_group() -> None:
     """Import data published in other layouts (checked, validated, all or nothing)."""
 
@@ -36,9 +44,6 @@ def egov_survey(ctx: click.Context, file: Path, edition: int, source_url: str | 
     Every bad row and cell is reported at once and nothing is loaded; an empty cell is no
     observation. Importing an edition again replaces it.
     """
-    # Imported here: loader.cli registers this group, so a top-level import would be circular.
-    from unpacs.loader.cli import opened_store, print_report, settings_of, terminal_progress
-
     settings = settings_of(ctx)
     with opened_store(settings) as store:
         report = import_edition(
