@@ -6,14 +6,21 @@ from pathlib import Path
 
 import click
 
-from unpacs.loader.cli_support import opened_store, print_report, settings_of, terminal_progress
+from unpacs.loader.cli_support import (
+    UnpacsGroup,
+    opened_store,
+    print_report,
+    settings_of,
+    terminal_progress,
+)
 from unpacs.loader.egov_survey import COLUMNS
 from unpacs.loader.egov_survey_import import FIRST_EDITION, LAST_EDITION, import_edition
 
 _ACCEPTED = "; ".join(f"{field}: {' | '.join(titles)}" for field, titles in COLUMNS.items())
 
 
-@click.group("import")
+# An UnpacsGroup, so that its commands take --store and --base-iri like every other.
+@click.group("import", cls=UnpacsGroup)
 def import_group() -> None:
     """Import data published in other layouts (checked, validated, all or nothing)."""
 

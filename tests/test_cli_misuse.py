@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from cli_helpers import clean_env, unpacs
 
@@ -95,11 +96,20 @@ def test_issue_7_problem7_bad_setting_is_one_line(tmp_path: Path, env: dict[str,
     assert "UNPACS_PORT='eighty'" in done.stderr
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
-def test_issue_7_problem7_every_command_takes_store_and_base_iri(name: str) -> None:
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(_command_paths(command, (*prefix, name)))
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(cli), ids=" ".join)
+def test_issue_7_problem7_every_command_takes_store_and_base_iri(path: tuple[str, ...]) -> None:
     from click.testing import CliRunner
 
-    shown = CliRunner().invoke(cli, [name, "--help"])
+    shown = CliRunner().invoke(cli, [*path, "--help"])
     assert shown.exit_code == 0
     assert "--store PATH|URL" in shown.output
     assert "--base-iri IRI" in shown.output
