@@ -1,0 +1,59 @@
+"""HTTP caching and CORS for the documents: ETag, Last-Modified, 304, Vary, Link alternates.
+
+The ETag is a hash of the executor generation (which every commit moves), the URI and the
+representation, so a revalidation is answered without reading the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import Request, Response
+
+from unpacs.loader.formats import Format
+
+EXPOSED = "ETag, Last-Modified, Link, Vary, Content-Language, X-Unpacs-Truncated"
+
+
+def etag_for(generation: str, *parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join((generation, *parts)).encode()).hexdigest()[:32]
+    return digest
+
+
+def not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    if since is not None and last_modified is not None:
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    return response
+
+
+def decorate(
+    response: Response,
+    *,
+    etag: str,
+    last_modified: datetime | None,
+    alternates: Iterable[tuple[str, Format]] = (),
+    vary: Iterable[str] = ("Accept",),
+) -> Response:
+    """The headers every negotiated response carries, a 304 included."""
+    response.set_etag(etag)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    for header in vary:
+        response.vary.add(header)
+    links = [f'<{href}>; rel="alternate"; type="{fmt.media_type}"' for href, fmt in alternates]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
+    return cors(response)
