@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -224,9 +225,12 @@ def _jsonld(description: Description, base_iri: str) -> bytes:
     out = io.BytesIO()
     pyoxigraph.serialize(description.quads, out, pyoxigraph.RdfFormat.N_QUADS)
     dataset = rdflib.Dataset()
-    dataset.parse(data=out.getvalue().decode(), format="nquads")
-    context = bundled_context(base_iri)
-    text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
+    with warnings.catch_warnings():
+        # rdflib 7 warns about its own Dataset.default_context while parsing N-Quads.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        dataset.parse(data=out.getvalue().decode(), format="nquads")
+        context = bundled_context(base_iri)
+        text = dataset.serialize(format="json-ld", context=context, auto_compact=True)
     document = json.loads(text)
     # Compacted with our context, then pointing at it by IRI (served at /def/context.jsonld, and
     # resolved offline by our own loader) rather than repeating it in every document.
