@@ -18,6 +18,7 @@ from unpacs.endpoint.i18n import LANGUAGES
 from unpacs.endpoint.pages import html_error
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
+from unpacs.loader.describe import Term
 from unpacs.loader.namespaces import prefixes
 from unpacs.loader.query_rows import select
 from unpacs.loader.uris import parse_thing_iri
@@ -50,8 +51,9 @@ def description_triples() -> list[pyoxigraph.Triple]:
     ds = _n(base + "dataset")
     t: list[pyoxigraph.Triple] = []
 
-    def add(s: pyoxigraph.NamedNode | pyoxigraph.BlankNode, p: str, o: pyoxigraph.Term) -> None:
-        t.append(pyoxigraph.Triple(s, _n(p), o))  # type: ignore[arg-type]
+    def add(s: Term, p: str, o: Term) -> None:
+        assert not isinstance(s, pyoxigraph.Literal)
+        t.append(pyoxigraph.Triple(s, _n(p), o))
 
     add(ds, RDF + "type", _n(VOID + "Dataset"))
     add(ds, RDF + "type", _n(DCAT + "Dataset"))
@@ -150,15 +152,12 @@ def dataset() -> ResponseReturnValue:
         body = serialize(Description(base + "dataset", quads), fmt, base, prefixes(base))
     else:
         assert fmt.oxigraph_rdf is not None
+        names = {**prefixes(base), "void": VOID, "spdx": SPDX}
         pyoxigraph.serialize(
             triples,
             out,
             fmt.oxigraph_rdf,
-            **(
-                {"prefixes": {**prefixes(base), "void": VOID, "spdx": SPDX}}
-                if fmt.name != "ntriples"
-                else {}
-            ),
+            prefixes=names if fmt.name != "ntriples" else None,
         )
         body = out.getvalue()
     response = Response(body, mimetype=fmt.media_type)

@@ -42,8 +42,12 @@ def search_index(state: AppState | None = None) -> SearchIndex:
     if found is None:
         found = SearchIndex(state.settings.base_iri)
         current_app.extensions["unpacs.search"] = found
-        index = found
-        state.commit_hooks.append(lambda generation: index.rebuild(state.executor, generation))
+        index, executor = found, state.executor
+
+        def rebuild(generation: str) -> None:
+            index.rebuild(executor, generation)
+
+        state.commit_hooks.append(rebuild)
     assert isinstance(found, SearchIndex)
     found.ensure(state.executor)
     return found

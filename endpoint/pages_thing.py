@@ -19,7 +19,7 @@ from unpacs.endpoint.view_models import (
     graph_sources,
     statement_blocks,
 )
-from unpacs.loader.describe import ORG, RDF_TYPE, SKOS, Description
+from unpacs.loader.describe import ORG, RDF_TYPE, SKOS, Description, Term, object_of, subject_of
 from unpacs.loader.query_rows import iri, select
 
 DCT = "http://purl.org/dc/terms/"
@@ -34,19 +34,19 @@ def parse_day(text: str) -> date | None:
         raise BadRequest(f"date={text!r} is not a date; use YYYY-MM-DD") from None
 
 
-def _objects(description: Description, subject: str, predicate: str) -> list[pyoxigraph.Term]:
+def _objects(description: Description, subject: str, predicate: str) -> list[Term]:
     return [
-        q.object
+        object_of(q)
         for q in description.quads
-        if q.subject.value == subject and q.predicate.value == predicate
+        if subject_of(q).value == subject and q.predicate.value == predicate
     ]
 
 
-def _subjects(description: Description, predicate: str, obj: str) -> list[pyoxigraph.Term]:
+def _subjects(description: Description, predicate: str, obj: str) -> list[Term]:
     return [
-        q.subject
+        subject_of(q)
         for q in description.quads
-        if q.object.value == obj and q.predicate.value == predicate
+        if object_of(q).value == obj and q.predicate.value == predicate
     ]
 
 
@@ -136,9 +136,9 @@ def render(description: Description, path: str, lang: str, day_text: str) -> Res
     elif kind == "concept":
         tagged: dict[str, list[Link]] = {}
         for q in description.quads:
-            if q.object.value == thing and q.subject.value != thing:
+            if object_of(q).value == thing and subject_of(q).value != thing:
                 tagged.setdefault(labels.curie(q.predicate.value), []).append(
-                    labels.link(q.subject)
+                    labels.link(subject_of(q))
                 )
         ctx["tagged"] = {k: sorted(set(v), key=lambda x: x.text) for k, v in sorted(tagged.items())}
     elif kind == "dataset":
@@ -202,10 +202,10 @@ def _observations(executor: Any, dataset: str, labels: Labels) -> dict[str, Any]
       FILTER(?p != <{RDF_TYPE}> && ?p != <http://purl.org/linked-data/cube#dataSet>) }}""",
     )
     columns: dict[str, None] = {}
-    table: dict[str, dict[str, Link]] = {}
+    table: dict[str, dict[str, Term]] = {}
     for row in rows:
         columns.setdefault(row["p"].value, None)
-        table.setdefault(row["obs"].value, {})[row["p"].value] = row["v"]  # type: ignore[assignment]
+        table.setdefault(row["obs"].value, {})[row["p"].value] = row["v"]
     labels.fetch(
         executor,
         [

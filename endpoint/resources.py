@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from datetime import datetime
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, NotFound
 
@@ -61,7 +61,7 @@ def thing(path: str) -> ResponseReturnValue:
     target = "/doc/" + path
     if request.query_string:
         target += "?" + request.query_string.decode()
-    response = redirect(target, code=303)
+    response = Response(status=303, headers={"Location": target})
     response.vary.add("Accept")
     return caching.cors(response)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pyoxigraph
 
 from unpacs.endpoint.i18n import Label, pick_label
-from unpacs.loader.describe import LABELS, Description
+from unpacs.loader.describe import LABELS, Description, object_of, subject_of
 from unpacs.loader.executor import QueryExecutor
 from unpacs.loader.namespaces import prefixes
 from unpacs.loader.query_rows import iri, select
@@ -92,7 +92,7 @@ class Labels:
 
     def add_quads(self, quads: Iterable[pyoxigraph.Quad]) -> None:
         for q in quads:
-            self.add(q.subject.value, q.predicate.value, q.object)
+            self.add(subject_of(q).value, q.predicate.value, object_of(q))
 
     def fetch(self, executor: QueryExecutor, iris: Iterable[str]) -> None:
         missing = sorted({i for i in iris if i and i not in self.by_iri})
@@ -102,7 +102,8 @@ class Labels:
         preds = " ".join(iri(p) for p in LABELS[:5])
         rows, _, _ = select(
             executor,
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {preds} }} ?s ?p ?o }}",
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
+            f"VALUES ?p {{ {preds} }} ?s ?p ?o }}",
         )
         for row in rows:
             self.add(row["s"].value, row["p"].value, row["o"])
@@ -160,11 +161,11 @@ def statement_blocks(description: Description, labels: Labels, notes: Footnotes)
     blocks: dict[str, dict[str, dict[Term, list[int]]]] = {}
     subjects: dict[str, Term] = {}
     for q in description.quads:
-        s, p = q.subject, q.predicate.value
+        s, p = subject_of(q), q.predicate.value
         subjects.setdefault(s.value, s)
         graph = q.graph_name.value if isinstance(q.graph_name, pyoxigraph.NamedNode) else None
         number = notes.note(graph)
-        found = blocks.setdefault(s.value, {}).setdefault(p, {}).setdefault(q.object, [])
+        found = blocks.setdefault(s.value, {}).setdefault(p, {}).setdefault(object_of(q), [])
         if number is not None and number not in found:
             found.append(number)
     out = []
@@ -193,9 +194,9 @@ def _value_link(term: Term, labels: Labels) -> Link:
 def graph_sources(description: Description, labels: Labels, notes: Footnotes) -> None:
     """Fill ``notes.sources`` from the graphs' ``dcterms:source`` in the description."""
     for q in description.quads:
-        if q.predicate.value == DCT + "source" and q.subject.value in description.graphs():
-            found = notes.sources.setdefault(q.subject.value, [])
-            link = labels.link(q.object)
+        if q.predicate.value == DCT + "source" and subject_of(q).value in description.graphs():
+            found = notes.sources.setdefault(subject_of(q).value, [])
+            link = labels.link(object_of(q))
             if link not in found:
                 found.append(link)
 

@@ -221,7 +221,11 @@ class Series:
     ) -> list[tuple[float, float, str]]:
         """Points (x, y, value) of one measure for a server-drawn SVG line chart (values 0..1,
         ranks scaled to the largest)."""
-        values = [(i, float(v[measure])) for i, (_, v, _) in enumerate(self.rows) if v[measure]]
+        values = [
+            (i, float(value))
+            for i, (_, v, _) in enumerate(self.rows)
+            if (value := v[measure]) is not None
+        ]
         if not values:
             return []
         top = max(1.0, max(v for _, v in values))

@@ -72,6 +72,18 @@ LABELS = (
 BLANK_DEPTH = 3
 
 
+def subject_of(q: pyoxigraph.Quad) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode:
+    s = q.subject
+    assert not isinstance(s, pyoxigraph.Triple)  # descriptions never hold RDF-star triples
+    return s
+
+
+def object_of(q: pyoxigraph.Quad) -> Term:
+    o = q.object
+    assert not isinstance(o, pyoxigraph.Triple)
+    return o
+
+
 def inverse_predicates(base_iri: str) -> tuple[str, ...]:
     return INVERSE + tuple(f"{base_iri}def/unpacs#{name}" for name in OWN_INVERSE)
 
@@ -114,12 +126,12 @@ class Description:
 
     @property
     def exists(self) -> bool:
-        return any(q.subject.value == self.iri for q in self.quads)
+        return any(subject_of(q).value == self.iri for q in self.quads)
 
     def triples(self) -> list[pyoxigraph.Triple]:
         seen: dict[pyoxigraph.Triple, None] = {}
         for q in self.quads:
-            seen.setdefault(pyoxigraph.Triple(q.subject, q.predicate, q.object), None)
+            seen.setdefault(pyoxigraph.Triple(subject_of(q), q.predicate, object_of(q)), None)
         return list(seen)
 
     def graphs(self) -> set[str]:
@@ -130,10 +142,10 @@ class Description:
     def last_modified(self) -> datetime | None:
         """The newest ``prov:generatedAtTime`` of the graphs the description draws on."""
         found = [
-            _parse_time(q.object.value)
+            _parse_time(object_of(q).value)
             for q in self.quads
             if q.predicate.value == PROV + "generatedAtTime"
-            and isinstance(q.object, pyoxigraph.Literal)
+            and isinstance(object_of(q), pyoxigraph.Literal)
         ]
         times = [t for t in found if t is not None]
         return max(times) if times else None
@@ -158,14 +170,14 @@ def _quad(row: Row) -> pyoxigraph.Quad | None:
 
 def _sort_key(q: pyoxigraph.Quad) -> tuple[int, str, int, str, str, str]:
     # The thing first, then other IRIs, then blank nodes; predicates with rdf:type first.
-    s = q.subject
+    s = subject_of(q)
     rank = 3 if isinstance(s, pyoxigraph.BlankNode) else 2
     return (
         rank,
         s.value,
         0 if q.predicate.value == RDF_TYPE else 1,
         q.predicate.value,
-        str(q.object),
+        str(object_of(q)),
         str(q.graph_name),
     )
 
@@ -177,12 +189,12 @@ def describe(executor: QueryExecutor, thing: str, base_iri: str) -> Description:
     )
     quads = {q: None for q in (_quad(r) for r in rows) if q is not None}
     description = Description(thing, [], generation, truncated)
-    if not any(q.subject.value == thing for q in quads):
+    if not any(subject_of(q).value == thing for q in quads):
         return description
     linked = {
         t.value
         for q in quads
-        for t in (q.subject, q.object)
+        for t in (subject_of(q), object_of(q))
         if isinstance(t, pyoxigraph.NamedNode) and t.value != thing
     }
     graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, pyoxigraph.NamedNode)}
@@ -196,7 +208,7 @@ def describe(executor: QueryExecutor, thing: str, base_iri: str) -> Description:
                 quads.setdefault(q, None)
     # Stable sorts: grouped by subject, then the thing itself first.
     description.quads = sorted(quads, key=_sort_key)
-    description.quads.sort(key=lambda q: q.subject.value != thing)
+    description.quads.sort(key=lambda q: subject_of(q).value != thing)
     return description
 
 

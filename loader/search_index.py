@@ -29,7 +29,8 @@ LABEL_PREDICATES = (
 READ = """SELECT ?s ?o ?area WHERE {{
   VALUES ?p {{ {predicates} }}
   ?s ?p ?o . FILTER(isIRI(?s) && isLiteral(?o))
-  OPTIONAL {{ ?s <http://purl.org/dc/terms/spatial>|<http://purl.org/linked-data/sdmx/2009/dimension#refArea> ?area }}
+  OPTIONAL {{ ?s <http://purl.org/dc/terms/spatial>
+                 |<http://purl.org/linked-data/sdmx/2009/dimension#refArea> ?area }}
 }}"""
 START, END = "\x02", "\x03"
 # The index read must see every label, so it is not held to the per-query result cap.

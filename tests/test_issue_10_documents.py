@@ -38,7 +38,11 @@ def client(bundled: OxigraphStore, tmp_path: Path) -> FlaskClient:
 
 NEGOTIATION = [
     ({"Accept": "text/html"}, "", "text/html"),
-    ({"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}, "", "text/html"),
+    (
+        {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+        "",
+        "text/html",
+    ),
     ({"Accept": "text/turtle"}, "", "text/turtle"),
     ({"Accept": "application/ld+json"}, "", "application/ld+json"),
     ({"Accept": "application/n-triples"}, "", "application/n-triples"),
@@ -78,9 +82,13 @@ def _graph(body: bytes, media_type: str) -> rdflib.Graph:
         document["@context"] = bundled_context(BASE)
         body, fmt = json.dumps(document).encode(), "json-ld"
     else:
-        fmt = {"text/turtle": "turtle", "application/n-triples": "nt",
-               "application/rdf+xml": "xml", "application/n-quads": "nquads",
-               "application/trig": "trig"}[media_type]
+        fmt = {
+            "text/turtle": "turtle",
+            "application/n-triples": "nt",
+            "application/rdf+xml": "xml",
+            "application/n-quads": "nquads",
+            "application/trig": "trig",
+        }[media_type]
     if fmt in ("nquads", "trig", "json-ld"):
         dataset = rdflib.Dataset()
         with warnings.catch_warnings():
@@ -93,20 +101,32 @@ def _graph(body: bytes, media_type: str) -> rdflib.Graph:
     return rdflib.Graph().parse(data=body, format=fmt)
 
 
-@pytest.mark.parametrize("path", ["country/PHL", "organization/icto-phl",
-                                  "person/casambre-louis-napoleon",
-                                  "concept/thematic-area/national-e-procurement"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "country/PHL",
+        "organization/icto-phl",
+        "person/casambre-louis-napoleon",
+        "concept/thematic-area/national-e-procurement",
+    ],
+)
 def test_issue_10_all_formats_describe_the_same_graph(client: FlaskClient, path: str) -> None:
     reference = _graph(client.get(f"/doc/{path}.nt").data, "application/n-triples")
     assert len(reference) > 5
-    for suffix, media_type in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
-                               ("rdf", "application/rdf+xml"), ("nq", "application/n-quads"),
-                               ("trig", "application/trig")):
+    for suffix, media_type in (
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("rdf", "application/rdf+xml"),
+        ("nq", "application/n-quads"),
+        ("trig", "application/trig"),
+    ):
         other = _graph(client.get(f"/doc/{path}.{suffix}").data, media_type)
         assert isomorphic(reference, other), suffix
 
 
-def test_issue_10_quads_carry_graph_names_and_triples_have_no_duplicates(client: FlaskClient) -> None:
+def test_issue_10_quads_carry_graph_names_and_triples_have_no_duplicates(
+    client: FlaskClient,
+) -> None:
     nq = client.get("/doc/organization/icto-phl.nq").get_data(as_text=True)
     assert f"<{BASE}graph/seed/philippines> ." in nq
     lines = client.get("/doc/organization/icto-phl.nt").get_data(as_text=True).splitlines()
@@ -119,15 +139,27 @@ def test_issue_10_quads_carry_graph_names_and_triples_have_no_duplicates(client:
 def test_issue_10_description_has_inverse_links_labels_and_sources(client: FlaskClient) -> None:
     phl = _graph(client.get("/doc/country/PHL.nt").data, "application/n-triples")
     icto = rdflib.URIRef(BASE + "id/organization/icto-phl")
-    assert (icto, rdflib.URIRef("http://purl.org/dc/terms/spatial"),
-            rdflib.URIRef(BASE + "id/country/PHL")) in phl
+    assert (
+        icto,
+        rdflib.URIRef("http://purl.org/dc/terms/spatial"),
+        rdflib.URIRef(BASE + "id/country/PHL"),
+    ) in phl
     assert any(True for _ in phl.triples((icto, rdflib.SKOS.prefLabel, None)))
     dost = _graph(client.get("/doc/organization/dost-phl.nt").data, "application/n-triples")
-    assert (icto, rdflib.URIRef("http://www.w3.org/ns/org#subOrganizationOf"),
-            rdflib.URIRef(BASE + "id/organization/dost-phl")) in dost
+    assert (
+        icto,
+        rdflib.URIRef("http://www.w3.org/ns/org#subOrganizationOf"),
+        rdflib.URIRef(BASE + "id/organization/dost-phl"),
+    ) in dost
     graph = rdflib.URIRef(BASE + "graph/seed/philippines")
-    assert (graph, rdflib.DCTERMS.source, rdflib.URIRef(BASE + "id/document/unpog-ictd-asp-2014")) in dost
-    person = _graph(client.get("/doc/person/casambre-louis-napoleon.nt").data, "application/n-triples")
+    assert (
+        graph,
+        rdflib.DCTERMS.source,
+        rdflib.URIRef(BASE + "id/document/unpog-ictd-asp-2014"),
+    ) in dost
+    person = _graph(
+        client.get("/doc/person/casambre-louis-napoleon.nt").data, "application/n-triples"
+    )
     membership = rdflib.URIRef(BASE + "id/membership/casambre-icto-phl-executive-director")
     assert (membership, rdflib.URIRef("http://www.w3.org/ns/org#member"), None) in person
     ministry = client.get("/doc/organization/icto-phl.nt").get_data(as_text=True)
@@ -173,8 +205,14 @@ def test_issue_10_etag_last_modified_304_and_head(client: FlaskClient, tail: str
     assert changed.status_code == 200
     head = client.head(url)
     assert head.status_code == 200 and head.data == b""
-    for name in ("ETag", "Last-Modified", "Vary", "Link", "Content-Type",
-                 "Access-Control-Allow-Origin"):
+    for name in (
+        "ETag",
+        "Last-Modified",
+        "Vary",
+        "Link",
+        "Content-Type",
+        "Access-Control-Allow-Origin",
+    ):
         assert head.headers[name] == first.headers[name], name
     other = client.get("/doc/organization/dost-phl" + tail)
     assert other.headers["ETag"] != etag
@@ -200,8 +238,12 @@ def test_issue_10_vocabulary_and_context_dereference(client: FlaskClient) -> Non
     context = client.get("/def/context.jsonld")
     assert context.mimetype == "application/ld+json"
     assert json.loads(context.data)["@context"] == bundled_context(BASE)
-    assert client.get("/def/context.jsonld", headers={"If-None-Match": context.headers["ETag"]}
-                      ).status_code == 304
+    assert (
+        client.get(
+            "/def/context.jsonld", headers={"If-None-Match": context.headers["ETag"]}
+        ).status_code
+        == 304
+    )
 
 
 def test_issue_10_dataset_description_and_downloads(client: FlaskClient) -> None:
@@ -223,8 +265,12 @@ def test_issue_10_dataset_description_and_downloads(client: FlaskClient) -> None
     spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
     checksum = graph.value(dist, spdx.checksum)
     assert str(graph.value(checksum, spdx.checksumValue)) == hashlib.sha256(dump.data).hexdigest()
-    assert client.get("/download/unpacs.nq.gz", headers={"If-None-Match": dump.headers["ETag"]}
-                      ).status_code == 304
+    assert (
+        client.get(
+            "/download/unpacs.nq.gz", headers={"If-None-Match": dump.headers["ETag"]}
+        ).status_code
+        == 304
+    )
     trig = client.get("/download/unpacs.trig")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
