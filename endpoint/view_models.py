@@ -99,11 +99,11 @@ class Labels:
         if not missing:
             return
         values = " ".join(iri(i) for i in missing)
-        preds = " ".join(iri(p) for p in LABELS[:5])
+        preds = ", ".join(iri(p) for p in LABELS[:5])
         rows, _, _ = select(
             executor,
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
-            f"VALUES ?p {{ {preds} }} ?s ?p ?o }}",
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o "
+            f"FILTER(?p IN ({preds})) }}",
         )
         for row in rows:
             self.add(row["s"].value, row["p"].value, row["o"])

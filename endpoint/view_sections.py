@@ -141,18 +141,25 @@ class TreeNode:
     notes: list[int] = field(default_factory=list)
 
 
-ORGS = (
+# Two steps: which organisations (``where`` binds ?org), then their edges by VALUES; one query
+# with the OPTIONAL union evaluated the inverse branch before ?org was bound (a full scan).
+ORGS = PREFIXES + "SELECT DISTINCT ?org WHERE {{ {where} }}"
+EDGES = (
     PREFIXES
     + """
 SELECT ?org ?parent ?boss ?founded ?dissolved ?g WHERE {{
-  {where}
+  VALUES ?org {{ {orgs} }}
   GRAPH ?g {{ ?org a org:Organization }}
-  OPTIONAL {{ {{ ?org org:subOrganizationOf|org:unitOf ?parent }}
-             UNION {{ ?parent org:hasSubOrganization ?org }} }}
+  OPTIONAL {{ ?org org:subOrganizationOf|org:unitOf ?parent }}
   OPTIONAL {{ ?org org:reportsTo ?boss }}
   OPTIONAL {{ ?org schema:foundingDate ?founded }}
   OPTIONAL {{ ?org schema:dissolutionDate ?dissolved }}
 }}"""
+)
+OWNERS = (
+    PREFIXES
+    + """
+SELECT ?org ?parent WHERE {{ VALUES ?org {{ {orgs} }} ?parent org:hasSubOrganization ?org }}"""
 )
 
 
@@ -164,7 +171,12 @@ def organisation_tree(
     day: date | None = None,
 ) -> list[TreeNode]:
     """The organisations matching ``where`` (binding ?org) as a forest by is-part-of."""
-    rows, _, _ = select(executor, ORGS.format(where=where))
+    found = [r["org"].value for r in select(executor, ORGS.format(where=where))[0] if "org" in r]
+    if not found:
+        return []
+    orgs = " ".join(iri(o) for o in found)
+    rows, _, _ = select(executor, EDGES.format(orgs=orgs))
+    rows += select(executor, OWNERS.format(orgs=orgs))[0]
     parents: dict[str, set[str]] = {}
     bosses: dict[str, set[str]] = {}
     graphs: dict[str, set[str]] = {}

@@ -89,8 +89,10 @@ def inverse_predicates(base_iri: str) -> tuple[str, ...]:
 
 
 def _statements_query(thing: str, inverse: Sequence[str]) -> str:
+    # The thing is bound with VALUES, not BIND: with BIND after the pattern, Oxigraph 0.5
+    # evaluates the union about 50 times slower on an on-disk store (measured, 1M triples).
     t = iri(thing)
-    branches = [f"{{ GRAPH ?g {{ {t} ?p ?o }} BIND({t} AS ?s) }}"]
+    branches = [f"{{ VALUES ?s {{ {t} }} GRAPH ?g {{ ?s ?p ?o }} }}"]
     for depth in range(1, BLANK_DEPTH + 1):
         path, previous = [], t
         for level in range(depth):
@@ -98,22 +100,24 @@ def _statements_query(thing: str, inverse: Sequence[str]) -> str:
             path.append(f"{previous} ?q{level} {node} . FILTER(isBlank({node}))")
             previous = node
         branches.append("{ GRAPH ?g { " + " ".join(path) + " ?s ?p ?o } }")
-    values = " ".join(iri(p) for p in inverse)
-    branches.append(f"{{ VALUES ?p {{ {values} }} GRAPH ?g {{ ?s ?p {t} }} BIND({t} AS ?o) }}")
+    # Predicates by FILTER IN, not a second VALUES: Oxigraph 0.5 joins two VALUES blocks with the
+    # pattern about 300 times slower (measured).
+    values = ", ".join(iri(p) for p in inverse)
+    branches.append(f"{{ VALUES ?o {{ {t} }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({values})) }}")
     return "SELECT ?s ?p ?o ?g WHERE { " + " UNION ".join(branches) + " }"
 
 
 def _context_query(linked: Iterable[str], graphs: Iterable[str]) -> str:
     values = " ".join(iri(v) for v in sorted(linked))
-    preds = " ".join(iri(p) for p in LABELS)
+    preds = ", ".join(iri(p) for p in LABELS)
     gvalues = " ".join(iri(g) for g in sorted(graphs))
     src, when = iri(DCT + "source"), iri(PROV + "generatedAtTime")
     title, label = iri(DCT + "title"), iri(SKOS + "prefLabel")
     return f"""SELECT ?s ?p ?o ?g WHERE {{
-  {{ VALUES ?s {{ {values} }} VALUES ?p {{ {preds} }} GRAPH ?g {{ ?s ?p ?o }} }}
-  UNION {{ VALUES ?s {{ {gvalues} }} VALUES ?p {{ {src} {when} }} GRAPH ?g {{ ?s ?p ?o }} }}
-  UNION {{ VALUES ?gr {{ {gvalues} }} VALUES ?p {{ {title} {label} }}
-           GRAPH ?gx {{ ?gr {src} ?s }} GRAPH ?g {{ ?s ?p ?o }} }}
+  {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({preds})) }}
+  UNION {{ VALUES ?s {{ {gvalues} }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({src}, {when})) }}
+  UNION {{ VALUES ?gr {{ {gvalues} }} GRAPH ?gx {{ ?gr {src} ?s }}
+           GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({title}, {label})) }}
 }}"""
 
 
