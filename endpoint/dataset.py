@@ -7,14 +7,14 @@ import io
 from xml.sax.saxutils import escape
 
 import pyoxigraph
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from unpacs.endpoint import caching
 from unpacs.endpoint.conneg import negotiate
 from unpacs.endpoint.downloads import downloads
-from unpacs.endpoint.i18n import LANGUAGES
+from unpacs.endpoint.i18n import LANGUAGES, Text, choose_language
 from unpacs.endpoint.pages import html_error
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
@@ -34,7 +34,7 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SPDX = "http://spdx.org/rdf/terms#"
 PROV = "http://www.w3.org/ns/prov#"
-FORMATS = tuple(formats.by_name(n) for n in ("turtle", "jsonld", "ntriples", "rdfxml"))
+FORMATS = tuple(formats.by_name(n) for n in ("turtle", "html", "jsonld", "ntriples", "rdfxml"))
 
 
 def _n(v: str) -> pyoxigraph.NamedNode:
@@ -142,6 +142,11 @@ def dataset() -> ResponseReturnValue:
         return caching.decorate(Response(status=304), etag=etag, last_modified=None)
     triples = description_triples()
     out = io.BytesIO()
+    if fmt.name == "html":
+        response = Response(_html(triples), mimetype="text/html")
+        return caching.decorate(
+            response, etag=etag, last_modified=None, vary=("Accept", "Accept-Language")
+        )
     if fmt.name == "jsonld":
         from unpacs.loader.describe import Description, serialize
 
@@ -193,3 +198,26 @@ def robots() -> Response:
         f"Sitemap: {base}sitemap.xml\n"
     )
     return Response(text, mimetype="text/plain")
+
+
+def _html(triples: list[pyoxigraph.Triple]) -> str:
+    """The same description for people: downloads first, then every statement."""
+    from unpacs.endpoint.pages import page_context
+    from unpacs.endpoint.view_models import Footnotes, Labels, statement_blocks
+    from unpacs.loader.describe import Description
+
+    state = state_of()
+    base = state.settings.base_iri
+    text = Text(choose_language(request))
+    labels = Labels(base, text.lang)
+    labels.fetch(
+        state.executor,
+        {t.object.value for t in triples if isinstance(t.object, pyoxigraph.NamedNode)},
+    )
+    quads = [
+        pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.DefaultGraph())
+        for t in triples
+    ]
+    blocks = statement_blocks(Description(base + "dataset", quads), labels, Footnotes(base))
+    items = list(downloads(state.executor).values())
+    return render_template("dataset.html", blocks=blocks, downloads=items, **page_context(text))

@@ -275,6 +275,9 @@ def test_issue_10_dataset_description_and_downloads(client: FlaskClient) -> None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         assert rdflib.Dataset().parse(data=trig.data, format="trig")
+    page = client.get("/dataset", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/download/unpacs.nq.gz"' in page
+    assert hashlib.sha256(dump.data).hexdigest() in page
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert f"<loc>{BASE}doc/country/PHL</loc>" in sitemap
     assert "Sitemap:" in client.get("/robots.txt").get_data(as_text=True)
