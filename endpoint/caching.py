@@ -14,6 +14,7 @@ from flask import Request, Response
 
 from unpacs.loader.formats import Format
 
+ALLOWED = "Accept, Accept-Language, If-None-Match, If-Modified-Since"
 EXPOSED = "ETag, Last-Modified, Link, Vary, Content-Language, X-Unpacs-Truncated"
 
 
@@ -36,6 +37,18 @@ def cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
     return response
+
+
+def preflight(response: Response) -> Response:
+    """CORS on every response of a blueprint, with the preflight answer for OPTIONS: readers
+    revalidate with If-None-Match, which is not a CORS-safelisted header."""
+    from flask import request
+
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return cors(response)
 
 
 def decorate(

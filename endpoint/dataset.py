@@ -26,6 +26,7 @@ from unpacs.loader.uris import parse_thing_iri
 bp = Blueprint("dataset", __name__)
 # 404 / 406 / 400 as an HTML page for browsers, a problem document for programs.
 bp.register_error_handler(HTTPException, html_error)
+bp.after_request(caching.preflight)
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"

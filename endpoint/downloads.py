@@ -23,6 +23,7 @@ from unpacs.loader.query_rows import select
 bp = Blueprint("downloads", __name__)
 # 404 / 406 / 400 as an HTML page for browsers, a problem document for programs.
 bp.register_error_handler(HTTPException, html_error)
+bp.after_request(caching.preflight)
 
 ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 # A dump must hold every statement, so it is not held to the per-query result cap.

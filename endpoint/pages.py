@@ -178,3 +178,4 @@ def html_error(error: HTTPException) -> Response:
 
 
 bp.register_error_handler(HTTPException, html_error)
+bp.after_request(caching.preflight)

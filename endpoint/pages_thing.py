@@ -23,6 +23,9 @@ from unpacs.loader.describe import ORG, RDF_TYPE, SKOS, Description, Term, objec
 from unpacs.loader.query_rows import iri, select
 
 DCT = "http://purl.org/dc/terms/"
+SCHEMA = "http://schema.org/"
+LOCN = "http://www.w3.org/ns/locn#"
+FOAF = "http://xmlns.com/foaf/0.1/"
 
 
 def parse_day(text: str) -> date | None:
@@ -149,6 +152,15 @@ def render(description: Description, path: str, lang: str, day_text: str) -> Res
     blocks = statement_blocks(description, labels, notes)
     graph_sources(description, labels, notes)
     ctx["sources"] = [labels.link(o) for o in _objects(description, thing, DCT + "source")]
+    # Contact points and addresses are blank nodes: show their blocks in their own section.
+    contact_nodes = {
+        "b-" + o.value
+        for p in (SCHEMA + "contactPoint", LOCN + "address")
+        for o in _objects(description, thing, p)
+        if isinstance(o, pyoxigraph.BlankNode)
+    }
+    ctx["contacts"] = [b for b in blocks if b.anchor in contact_nodes]
+    ctx["homepages"] = [labels.link(o) for o in _objects(description, thing, FOAF + "homepage")]
     html = render_template(
         "thing.html",
         text=text,

@@ -26,6 +26,7 @@ from unpacs.loader.uris import is_valid_key, parse_thing_iri
 bp = Blueprint("resources", __name__)
 # 404 / 406 / 400 as an HTML page for browsers, a problem document for programs.
 bp.register_error_handler(HTTPException, html_error)
+bp.after_request(caching.preflight)
 
 HTML = formats.by_name("html")
 DOC_FORMATS = (

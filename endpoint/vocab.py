@@ -27,6 +27,7 @@ from unpacs.loader.query_rows import iri, select
 bp = Blueprint("vocab", __name__)
 # 404 / 406 / 400 as an HTML page for browsers, a problem document for programs.
 bp.register_error_handler(HTTPException, html_error)
+bp.after_request(caching.preflight)
 
 HTML = formats.by_name("html")
 VOCAB_FORMATS = (

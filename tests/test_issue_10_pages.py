@@ -58,6 +58,39 @@ def test_issue_10_country_page_shows_names_tree_officials_and_sources(client: Fl
     assert "last attested" in page
 
 
+def test_issue_10_institution_page_shows_relations_posts_contacts_and_sources(
+    client: FlaskClient,
+) -> None:
+    page = html(client, "/doc/organization/icto-phl")
+    for expected in (
+        "Department of Science and Technology",
+        "Executive Director",
+        "Louis Napoleon C. Casambre",
+        "+632 857 2071 to 82",
+        "DOST Bldg.",
+        "Contact points",
+        "Functions",
+        "Formulate the Governance Information",
+    ):
+        assert expected in page, expected
+    fixture = html(client, "/doc/organization/zz-ministry")
+    assert "Reporting units" in fixture and "Office of Fixtures" in fixture
+
+
+def test_issue_10_cors_preflight(client: FlaskClient) -> None:
+    seen = client.options(
+        "/doc/country/PHL",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert seen.status_code == 200
+    assert seen.headers["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in seen.headers["Access-Control-Allow-Headers"]
+
+
 def test_issue_10_indicators_table_and_chart(client: FlaskClient) -> None:
     page = html(client, "/doc/country/ZZZ")
     assert "0.4321" in page and "0.5678" in page
