@@ -7,10 +7,11 @@ representation, so a revalidation is answered without reading the store.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import Request, Response
+from flask import Request, Response, current_app
 
 from unpacs.loader.formats import Format
 
@@ -18,9 +19,20 @@ ALLOWED = "Accept, Accept-Language, If-None-Match, If-Modified-Since"
 EXPOSED = "ETag, Last-Modified, Link, Vary, Content-Language, X-Unpacs-Truncated"
 
 
+def epoch() -> str:
+    """A random token per app instance. Generations are only unique within one executor's life
+    (the in-process executor counts from 0 at every start), so ETags and caches also carry the
+    epoch: a restarted server never confirms a representation it did not serve."""
+    found = current_app.extensions.get("unpacs.epoch")
+    if not isinstance(found, str):
+        found = current_app.extensions.setdefault("unpacs.epoch", secrets.token_hex(8))
+    assert isinstance(found, str)
+    return found
+
+
 def etag_for(generation: str, *parts: str) -> str:
-    digest = hashlib.sha256("\x1f".join((generation, *parts)).encode()).hexdigest()[:32]
-    return digest
+    key = "\x1f".join((epoch(), generation, *parts))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:

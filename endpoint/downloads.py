@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 
 import pyoxigraph
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, NotFound
 
 from unpacs.endpoint import caching
@@ -44,7 +44,6 @@ class Download:
 
 
 DOWNLOADS = {"unpacs.nq.gz": "application/n-quads", "unpacs.trig": "application/trig"}
-_cache: dict[str, Download] = {}
 _lock = threading.Lock()
 
 
@@ -70,14 +69,15 @@ def _build(executor: QueryExecutor, generation: str) -> dict[str, Download]:
 
 
 def downloads(executor: QueryExecutor) -> dict[str, Download]:
+    """The dumps of the current generation, built on first use and kept per app."""
     generation = executor.generation
     with _lock:
-        found = {k: v for k, v in _cache.items() if v.generation == generation}
-        if len(found) == len(DOWNLOADS):
+        cache = current_app.extensions.setdefault("unpacs.downloads", {})
+        if cache.get("generation") == generation:
+            found: dict[str, Download] = cache["items"]
             return found
         built = _build(executor, generation)
-        _cache.clear()
-        _cache.update(built)
+        cache.update(generation=generation, items=built)
         return built
 
 

@@ -34,9 +34,9 @@ DOC_FORMATS = (
     *(formats.by_name(n) for n in ("turtle", "jsonld", "ntriples", "rdfxml", "nquads", "trig")),
 )
 
-# Last-Modified of recently served documents by (generation, IRI): a conditional request with
-# only If-Modified-Since is then answered without a query too.
-_modified: OrderedDict[tuple[str, str], datetime | None] = OrderedDict()
+# Last-Modified of recently served documents by (app epoch, generation, IRI): a conditional
+# request with only If-Modified-Since is then answered without a query too.
+_modified: OrderedDict[tuple[str, str, str], datetime | None] = OrderedDict()
 _modified_lock = threading.Lock()
 
 
@@ -93,7 +93,7 @@ def document(path: str) -> Response:
     generation = state.executor.generation
     etag = caching.etag_for(generation, *variant)
     vary = ("Accept", "Accept-Language") if fmt is HTML else ("Accept",)
-    key = (generation, thing)
+    key = (caching.epoch(), generation, thing)
     with _modified_lock:
         cached = key in _modified
         last_modified = _modified.get(key)
@@ -111,7 +111,7 @@ def document(path: str) -> Response:
         raise NotFound(f"nothing is known about {thing}")
     last_modified = description.last_modified()
     with _modified_lock:
-        _modified[(description.generation, thing)] = last_modified
+        _modified[(caching.epoch(), description.generation, thing)] = last_modified
         while len(_modified) > 4096:
             _modified.popitem(last=False)
     etag = caching.etag_for(description.generation, *variant)
