@@ -162,7 +162,12 @@ def test_issue_10_search_is_ranked_filtered_highlighted_and_fresh(
     settings = Settings(store=str(tmp_path / "x"), base_iri=BASE)
     extra = tmp_path / "extra.ttl"
     extra.write_text(
-        FIXTURE.read_text().replace("zz-", "yy-").replace("Ministry of Tests", "Quokka Bureau")
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix org: <http://www.w3.org/ns/org#> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "<id/organization/yy-ministry> a org:Organization ;\n"
+        '  skos:prefLabel "Quokka Bureau"@en ; dcterms:spatial <id/country/ZZZ> ;\n'
+        "  dcterms:source <id/document/test-source> .\n"
     )
     state = state_of(client.application)
     assert client.get("/search?q=quokka&format=json").get_json()["results"] == []
