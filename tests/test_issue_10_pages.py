@@ -10,7 +10,7 @@ import pytest
 from browser import LiveApp
 from flask import Flask
 from flask.testing import FlaskClient
-from pages_support import FIXTURE, built_store
+from pages_support import built_store
 
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.state import state_of
