@@ -65,6 +65,17 @@ def _parse_optional_url(name: str, raw: str) -> str | None:
     return raw
 
 
+def _parse_iri_list(name: str, raw: str) -> frozenset[str]:
+    iris = frozenset(part for part in raw.replace(",", " ").split() if part)
+    for iri in iris:
+        if not iri.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"{name} lists {iri!r}, which is not an http(s) IRI",
+                hint=f"set {name} to space-separated endpoint IRIs, or unset it",
+            )
+    return iris
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting; its variable, parser and help text are in ``SETTINGS_HELP``."""
@@ -78,6 +89,10 @@ class Settings:
     max_input_bytes: int = 200 * 1024 * 1024
     query_timeout: float = 30.0
     result_limit: int = 100_000
+    max_request_bytes: int = 1024 * 1024
+    max_query_length: int = 100_000
+    max_query_depth: int = 256
+    allowed_services: frozenset[str] = frozenset()
     shapes_dir: Path = field(default=resources.SHAPES_DIR)
     data_dir: Path = field(default=resources.DATA_DIR)
 
@@ -133,6 +148,27 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
         "UNPACS_RESULT_LIMIT",
         lambda n, raw: _parse_int(n, raw, 1),
         "Most solutions or triples a query returns before it is truncated.",
+    ),
+    "max_request_bytes": (
+        "UNPACS_MAX_REQUEST_BYTES",
+        lambda n, raw: _parse_int(n, raw, 1),
+        "Largest /sparql request (query string or body) in bytes; larger ones get 413.",
+    ),
+    "max_query_length": (
+        "UNPACS_MAX_QUERY_LENGTH",
+        lambda n, raw: _parse_int(n, raw, 1),
+        "Longest SPARQL query text in characters; longer ones get 400 before parsing.",
+    ),
+    "max_query_depth": (
+        "UNPACS_MAX_QUERY_DEPTH",
+        lambda n, raw: _parse_int(n, raw, 1, 4096),
+        "Deepest nesting of (), {} and [] in a query, checked before parsing (400 beyond).",
+    ),
+    "allowed_services": (
+        "UNPACS_ALLOWED_SERVICES",
+        _parse_iri_list,
+        "Space-separated endpoint IRIs that SPARQL SERVICE may call (default none; the query "
+        "timeout covers them).",
     ),
     "shapes_dir": ("UNPACS_SHAPES_DIR", lambda _n, raw: Path(raw), "Folder of SHACL shapes."),
     "data_dir": (
