@@ -14,7 +14,7 @@ from unpacs.endpoint.i18n import Label, pick_label
 from unpacs.loader.describe import LABELS, Description, object_of, subject_of
 from unpacs.loader.executor import QueryExecutor
 from unpacs.loader.namespaces import prefixes
-from unpacs.loader.query_rows import iri, select
+from unpacs.loader.query_rows import chunks, iri, select
 
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 DCT = "http://purl.org/dc/terms/"
@@ -95,18 +95,16 @@ class Labels:
             self.add(subject_of(q).value, q.predicate.value, object_of(q))
 
     def fetch(self, executor: QueryExecutor, iris: Iterable[str]) -> None:
-        missing = sorted({i for i in iris if i and i not in self.by_iri})
-        if not missing:
-            return
-        values = " ".join(iri(i) for i in missing)
         preds = ", ".join(iri(p) for p in LABELS[:5])
-        rows, _, _ = select(
-            executor,
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o "
-            f"FILTER(?p IN ({preds})) }}",
-        )
-        for row in rows:
-            self.add(row["s"].value, row["p"].value, row["o"])
+        for batch in chunks(i for i in iris if i and i not in self.by_iri):
+            values = " ".join(iri(i) for i in batch)
+            rows, _, _ = select(
+                executor,
+                f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o "
+                f"FILTER(?p IN ({preds})) }}",
+            )
+            for row in rows:
+                self.add(row["s"].value, row["p"].value, row["o"])
 
     def curie(self, value: str) -> str:
         for prefix, ns in self.curies.items():

@@ -10,7 +10,7 @@ import pyoxigraph
 
 from unpacs.endpoint.view_models import Footnotes, Labels, Link, Term, is_number
 from unpacs.loader.executor import QueryExecutor
-from unpacs.loader.query_rows import Row, iri, select
+from unpacs.loader.query_rows import Row, chunks, iri, select
 
 PREFIXES = """PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX time: <http://www.w3.org/2006/time#>
@@ -174,9 +174,11 @@ def organisation_tree(
     found = [r["org"].value for r in select(executor, ORGS.format(where=where))[0] if "org" in r]
     if not found:
         return []
-    orgs = " ".join(iri(o) for o in found)
-    rows, _, _ = select(executor, EDGES.format(orgs=orgs))
-    rows += select(executor, OWNERS.format(orgs=orgs))[0]
+    rows: list[Row] = []
+    for batch in chunks(found):
+        orgs = " ".join(iri(o) for o in batch)
+        rows += select(executor, EDGES.format(orgs=orgs))[0]
+        rows += select(executor, OWNERS.format(orgs=orgs))[0]
     parents: dict[str, set[str]] = {}
     bosses: dict[str, set[str]] = {}
     graphs: dict[str, set[str]] = {}

@@ -26,7 +26,7 @@ import pyoxigraph
 from unpacs.loader.executor import QueryExecutor
 from unpacs.loader.formats import Format
 from unpacs.loader.parsing import BUNDLED_CONTEXT_PATH, bundled_context
-from unpacs.loader.query_rows import Row, iri, select
+from unpacs.loader.query_rows import Row, chunks, iri, select
 
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 
@@ -202,10 +202,11 @@ def describe(executor: QueryExecutor, thing: str, base_iri: str) -> Description:
         if isinstance(t, pyoxigraph.NamedNode) and t.value != thing
     }
     graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, pyoxigraph.NamedNode)}
-    if linked or graphs:
-        more, more_truncated, _ = select(
-            executor, _context_query(linked or {thing}, graphs or {thing})
-        )
+    batches = list(chunks(linked)) or [[thing]]
+    for number, batch in enumerate(batches):
+        # The graphs' provenance comes with the first batch only.
+        query = _context_query(batch, (graphs or {thing}) if number == 0 else [thing])
+        more, more_truncated, _ = select(executor, query)
         description.truncated |= more_truncated
         for q in (_quad(r) for r in more):
             if q is not None:

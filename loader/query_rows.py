@@ -7,6 +7,7 @@ hold for them too; the executor hands back serialized bytes, parsed here with py
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph
 
@@ -45,6 +46,18 @@ def ask(executor: QueryExecutor, query: str) -> bool:
     )
     assert isinstance(parsed, pyoxigraph.QueryBoolean)
     return bool(parsed)
+
+
+# IRIs per VALUES block: keeps every query far below the query-length cap
+# (UNPACS_MAX_QUERY_LENGTH, 100,000 characters by default) however many things a page links to.
+VALUES_CHUNK = 400
+
+
+def chunks(items: Iterable[str], size: int = VALUES_CHUNK) -> Iterator[list[str]]:
+    """``items`` sorted and cut into lists of at most ``size``."""
+    ordered = sorted(set(items))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
 
 
 def iri(value: str) -> str:

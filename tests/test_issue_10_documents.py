@@ -293,3 +293,14 @@ def test_issue_10_dataset_description_and_downloads(client: FlaskClient) -> None
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert f"<loc>{BASE}doc/country/PHL</loc>" in sitemap
     assert "Sitemap:" in client.get("/robots.txt").get_data(as_text=True)
+
+
+def test_issue_10_descriptions_are_read_in_batches_below_the_query_length_cap(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unpacs.loader import describe, query_rows
+
+    whole = _graph(client.get("/doc/concept/m49/142.nt").data, "application/n-triples")
+    monkeypatch.setattr(describe, "chunks", lambda items: query_rows.chunks(items, 3))
+    batched = _graph(client.get("/doc/concept/m49/142.nt").data, "application/n-triples")
+    assert len(whole) > 100 and isomorphic(whole, batched)
