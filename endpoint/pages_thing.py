@@ -187,12 +187,14 @@ def render(description: Description, path: str, lang: str, day_text: str) -> Res
 
 
 def _groups(executor: Any, thing: str, own: str, labels: Labels, notes: Footnotes) -> list[Any]:
-    """Country groups with the date of the list each membership comes from."""
+    """Country groups with the date of the list each membership comes from: a dated source
+    that both the membership's graph and the group cite."""
     rows, _, _ = select(
         executor,
         f"""SELECT ?grp ?g ?date WHERE {{
       GRAPH ?g {{ {iri(thing)} <{own}countryGroup> ?grp }}
-      OPTIONAL {{ ?g <{DCT}source> ?src . ?src <{DCT}date>|<{DCT}issued> ?date }} }}""",
+      OPTIONAL {{ ?g <{DCT}source> ?src . ?grp <{DCT}source> ?src .
+                 ?src <{DCT}date>|<{DCT}issued> ?date }} }}""",
     )
     out: dict[str, tuple[Link, str | None, list[int]]] = {}
     for row in rows:

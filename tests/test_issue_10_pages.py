@@ -55,7 +55,9 @@ def test_issue_10_country_page_shows_names_tree_officials_and_sources(client: Fl
         "UN Project Office on Governance (UNPOG)",
     ):
         assert expected in page, expected
-    assert "last attested" in page
+    assert 'last attested <time datetime="2014-04-30">' in page
+    groups = html(client, "/doc/country/AFG")
+    assert "Least developed countries</a> (as of <time" in groups
 
 
 def test_issue_10_institution_page_shows_relations_posts_contacts_and_sources(
