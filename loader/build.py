@@ -12,10 +12,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pyoxigraph
+
 from unpacs.loader import formats, resources, validation
 from unpacs.loader.errors import ConfigError
 from unpacs.loader.graphs import stored_source_files
+from unpacs.loader.parsing import parse_rdf
 from unpacs.loader.pipeline import LoadReport, Progress, Source, load_sources, read_source
+from unpacs.loader.provenance import content_hash
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import Store
 from unpacs.loader.uris import graph_iri
@@ -23,6 +27,7 @@ from unpacs.loader.uris import graph_iri
 BUNDLED_FOLDERS = ("reference", "seed")
 ONTOLOGY_GRAPH_KEY = "ontology"
 SHAPES_GRAPH_KEY = "shapes"
+TURTLE = formats.by_name("turtle")
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
 
 
@@ -47,17 +52,27 @@ def _shapes_source(settings: Settings) -> Source:
     # Checked (and cached) first, so a broken shapes file is named as such, not as data.
     validation.load_shapes(settings.shapes_dir, settings.base_iri)
     files = validation.shape_files(settings.shapes_dir)
-    # One graph for all shape files. Each file is a complete Turtle document without labelled
-    # blank nodes, so their concatenation parses to the union of the files.
-    data = b"\n".join(p.read_bytes() for p in files)
+    # One graph for all shape files: each is parsed on its own (its blank nodes renamed apart)
+    # and the union is staged as N-Triples.
+    quads = [
+        q
+        for p in files
+        for q in parse_rdf(p.read_bytes(), TURTLE, file=str(p), base_iri=settings.base_iri)
+    ]
+    data = pyoxigraph.serialize(
+        [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads],
+        format=pyoxigraph.RdfFormat.N_TRIPLES,
+    )
+    assert data is not None
     return Source(
         name=str(settings.shapes_dir),
         data=data,
-        fmt=formats.by_name("turtle"),
+        fmt=formats.by_name("ntriples"),
         graph=graph_iri(settings.base_iri, SHAPES_GRAPH_KEY),
         file_name="shapes/" + ",".join(p.name for p in files),
         # The shapes are our own work, written from our model: the ontology is their source.
         sources=(settings.base_iri + "def/unpacs",),
+        digest=content_hash(b"".join(p.read_bytes() for p in files)),
     )
 
 

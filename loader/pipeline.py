@@ -43,6 +43,8 @@ class Source:
     sources: tuple[str, ...] = ()
     # True when the graph was chosen (``--graph``) rather than derived from the file's path.
     chosen: bool = False
+    # The content hash to record, when ``data`` is not the file itself (the shapes graph).
+    digest: str | None = None
 
 
 @dataclass
@@ -172,7 +174,7 @@ def stage_sources(
                     key=lambda n: n.value,
                 ),
                 file_name=source.file_name,
-                digest=content_hash(source.data),
+                digest=source.digest or content_hash(source.data),
                 validated=validated,
             )
         )
