@@ -48,9 +48,22 @@ class Hit:
     score: float
 
 
+# Chinese and Japanese are written without spaces, and FTS5's unicode61 tokenizer takes a run of
+# ideographs as one token, so "律宾" would not find "菲律宾". Each such character is indexed as a
+# token of its own (a thin space between neighbours, removed again for display), and a query
+# word in that script becomes a phrase of its characters.
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_BETWEEN_CJK = re.compile(f"(?<=[{CJK}])(?=[{CJK}])")
+SPLIT = "\u2009"
+
+
+def spaced(text: str) -> str:
+    return _BETWEEN_CJK.sub(SPLIT, text)
+
+
 def _segments(marked: str) -> tuple[tuple[str, bool], ...]:
     out: list[tuple[str, bool]] = []
-    for part in re.split(f"({START}[^{END}]*{END})", marked):
+    for part in re.split(f"({START}[^{END}]*{END})", marked.replace(SPLIT, "")):
         if part.startswith(START):
             out.append((part[1:-1], True))
         elif part:
@@ -64,7 +77,7 @@ def match_expression(query: str) -> str:
     words = [w for w in re.split(r"\s+", query.strip()) if w]
     if not words:
         return ""
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    quoted = ['"' + spaced(w).replace('"', '""') + '"' for w in words]
     quoted[-1] += "*"
     return " ".join(quoted)
 
@@ -106,7 +119,7 @@ class SearchIndex:
                 elif "area" in row:
                     area = parse_thing_iri(self.base_iri, row["area"].value)
                     country = area.key if area and area.kind == "country" else ""
-                batch.append((subject, kind, country, lang, label.value))
+                batch.append((subject, kind, country, lang, spaced(label.value)))
             db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?, ?)", batch)
             db.commit()
             with self._lock:
@@ -152,5 +165,7 @@ class SearchIndex:
         hits: dict[str, Hit] = {}
         for iri, k, c, lg, text, marked, score in found:
             if iri not in hits:
-                hits[iri] = Hit(iri, k, c, lg, text, _segments(marked), float(score))
+                hits[iri] = Hit(
+                    iri, k, c, lg, text.replace(SPLIT, ""), _segments(marked), float(score)
+                )
         return list(hits.values())[:limit]

@@ -153,6 +153,10 @@ def test_issue_10_search_is_ranked_filtered_highlighted_and_fresh(
     assert "<mark>" in found["results"][0]["highlight"]
     russian = client.get("/search?q=Филиппины&format=json&in=ru").get_json()["results"]
     assert [r["lang"] for r in russian] == ["ru"]
+    # Chinese has no spaces: a word inside a name is found, and highlighted in place.
+    chinese = client.get("/search?q=律宾&format=json").get_json()["results"]
+    assert chinese[0]["iri"] == BASE + "id/country/PHL"
+    assert chinese[0]["label"] == "菲律宾" and chinese[0]["highlight"] == "菲<mark>律宾</mark>"
     orgs = client.get("/search?q=technology&type=organization&country=PHL&format=json").get_json()
     assert orgs["results"] and all(r["type"] == "organization" for r in orgs["results"])
     escaped = client.get("/search?q=script&format=json").get_json()["results"]
