@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -179,3 +180,15 @@ def html_error(error: HTTPException) -> Response:
 
 bp.register_error_handler(HTTPException, html_error)
 bp.after_request(caching.preflight)
+
+
+@bp.app_context_processor
+def language_links() -> dict[str, Any]:
+    """``lang_url(code)``: this page in another language, its other parameters kept."""
+
+    def lang_url(code: str) -> str:
+        args = request.args.to_dict()
+        args["lang"] = code
+        return quote(request.path) + "?" + urlencode(args)
+
+    return {"lang_url": lang_url}

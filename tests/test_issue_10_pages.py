@@ -122,6 +122,8 @@ def test_issue_10_languages_rtl_and_fallback(client: FlaskClient) -> None:
     assert '<html lang="fr" dir="ltr">' in french and "Accueil" in french
     # Page text without a French translation falls back to English, and says so.
     assert "not translated into this language" in french
+    switcher = html(client, "/search?q=philip&lang=fr")
+    assert 'href="/search?q=philip&amp;lang=ar" hreflang="ar"' in switcher
     russian = html(client, "/doc/organization/icto-phl?lang=ru")
     assert "Not available in this language; shown in" in russian
 
