@@ -22,6 +22,7 @@ from unpacs.loader.pipeline import LoadReport, Progress, Source, load_sources, r
 from unpacs.loader.provenance import content_hash
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import Store
+from unpacs.loader.store_record import data_graphs, record_graph, stored_base_iri
 from unpacs.loader.uris import graph_iri
 
 BUNDLED_FOLDERS = ("reference", "seed")
@@ -95,16 +96,50 @@ def bundled_sources(settings: Settings) -> list[Source]:
     return sources
 
 
+def graphs_of_an_old_base(store: Store, settings: Settings) -> list[str]:
+    """The bundled graphs of the base the store was built under, when that is not ours.
+
+    Graphs stewards loaded cannot be moved to another base (their records were minted under the
+    old one), so a rebuild under a new base is refused while any exist.
+    """
+    stored = stored_base_iri(store)
+    if stored is None or stored == settings.base_iri:
+        return []
+    graphs = data_graphs(store)
+    bundled = [g for g in graphs if is_bundled_graph(g, stored)]
+    others = [g for g in graphs if g not in bundled]
+    if others:
+        raise ConfigError(
+            f"store {settings.store} holds {len(others)} graph(s) loaded under base IRI "
+            f"{stored} (e.g. {others[0]}); a rebuild under {settings.base_iri} cannot move them",
+            hint=f"set UNPACS_BASE_IRI={stored}, or build a new store (--store) and load their "
+            "files into it again",
+        )
+    return bundled
+
+
 def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
-    """Replace the bundled graphs (validated, one transaction); leave every other graph alone."""
+    """Replace the bundled graphs (validated, one transaction); leave every other graph alone.
+
+    The same commit records the base IRI (``store_record``); under a new base it also drops the
+    bundled graphs of the old one.
+    """
     sources = bundled_sources(settings)
     wanted = {s.graph for s in sources}
     gone = [
         g for g in store.graph_names() if is_bundled_graph(g, settings.base_iri) and g not in wanted
     ]
+    rebased = graphs_of_an_old_base(store, settings)
     files = stored_source_files(store, gone, settings.base_iri)
     report = load_sources(
-        store, sources, settings, validate=True, progress=progress, drop=gone, owned=True
+        store,
+        sources,
+        settings,
+        validate=True,
+        progress=progress,
+        drop=[*gone, *rebased],
+        owned=True,
+        also_commit=record_graph(settings.base_iri),
     )
     report.removed = {g: files.get(g, "(unknown file)") for g in gone}
     return report

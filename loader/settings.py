@@ -14,6 +14,13 @@ from unpacs.loader.errors import ConfigError
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 
 
+def address_iri(host: str, port: int) -> str:
+    """``http://{host}:{port}/``, the base IRI of a server that nobody gave another name."""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal (RFC 3986 section 3.2.2)
+    return f"http://{host}:{port}/"
+
+
 def _parse_int(name: str, raw: str, minimum: int = 0, maximum: int | None = None) -> int:
     try:
         value = int(raw)
@@ -83,7 +90,9 @@ class Settings:
     store: str = "var/store"
     update_url: str | None = None
     graph_store_url: str | None = None
-    base_iri: str = DEFAULT_BASE_IRI
+    # "" means "the address the server listens on" (``address_iri(host, port)``), resolved once
+    # when the settings are made, so that links resolve on whatever port is served.
+    base_iri: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     max_input_bytes: int = 200 * 1024 * 1024
@@ -95,6 +104,11 @@ class Settings:
     allowed_services: frozenset[str] = frozenset()
     shapes_dir: Path = field(default=resources.SHAPES_DIR)
     data_dir: Path = field(default=resources.DATA_DIR)
+
+    def __post_init__(self) -> None:
+        if not self.base_iri:
+            # The one place a frozen instance is completed: the default depends on two fields.
+            object.__setattr__(self, "base_iri", address_iri(self.host, self.port))
 
     @property
     def store_is_remote(self) -> bool:
@@ -126,7 +140,8 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
     "base_iri": (
         "UNPACS_BASE_IRI",
         _parse_base_iri,
-        "Base IRI that relative IRIs in data/, shapes/ and ontology/ resolve against.",
+        "Base IRI of every IRI we mint and that relative IRIs in data/, shapes/ and ontology/"
+        " resolve against; unset, it is http://{host}:{port}/ (the served address).",
     ),
     "host": ("UNPACS_HOST", lambda _n, raw: raw, "Interface the HTTP server listens on."),
     "port": (
