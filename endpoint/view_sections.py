@@ -230,6 +230,15 @@ class Series:
     measures: list[Link]
     rows: list[tuple[Link, list[str | None], list[int]]]
 
+    @property
+    def charted(self) -> int:
+        """The measure the chart shows: the E-Government Development Index when there is one
+        (the survey's headline index), else the first."""
+        for index, measure in enumerate(self.measures):
+            if measure.iri.lower().endswith("egdi"):
+                return index
+        return 0
+
     def chart(
         self, measure: int, width: int = 320, height: int = 120
     ) -> list[tuple[float, float, str]]:

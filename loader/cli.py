@@ -17,6 +17,7 @@ import click
 
 from unpacs.loader import formats, validation
 from unpacs.loader.build import build_store
+from unpacs.loader.cli_import import import_group
 from unpacs.loader.cli_query import query
 from unpacs.loader.cli_support import (
     IriParam,
@@ -252,12 +253,8 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 cli.add_command(query)
+cli.add_command(import_group)
 
 
 def main() -> None:
     run(cli)
-
-
-from unpacs.loader.cli_import import import_group  # noqa: E402  (registers "import")
-
-cli.add_command(import_group)
