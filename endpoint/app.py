@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from unpacs.endpoint import health, problems, resources, sparql
+from unpacs.endpoint import dataset, downloads, health, pages, problems, resources, sparql, vocab
 from unpacs.endpoint.state import AppState
 from unpacs.loader.executor import InProcessExecutor
 from unpacs.loader.query_guard import policy_for
@@ -31,4 +31,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     problems.init_app(app)
     for blueprint in (sparql.bp, resources.bp, health.bp):
         app.register_blueprint(blueprint)
+    # Pages for people, the vocabulary, the dataset description and downloads (issue 10).
+    for blueprint in (pages.bp, vocab.bp, dataset.bp, downloads.bp):
+        app.register_blueprint(blueprint)
+    pages.init_search(app)
     return app

@@ -1,75 +1,135 @@
-"""Dereferenceable URIs: ``/id/...`` answers 303 See Other to ``/doc/...``, which serves RDF."""
+"""Dereferenceable URIs: ``/id/...`` answers 303 See Other to ``/doc/...`` for things that
+exist; ``/doc/...`` serves the description as HTML or RDF by ``?format=`` > suffix > ``Accept``.
+"""
 
 from __future__ import annotations
 
-import io
+import threading
+from collections import OrderedDict
+from datetime import datetime
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 
+from unpacs.endpoint import caching, pages_thing
 from unpacs.endpoint.conneg import negotiate
+from unpacs.endpoint.i18n import choose_language
+from unpacs.endpoint.pages import html_error
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
+from unpacs.loader.describe import describe, serialize
 from unpacs.loader.namespaces import prefixes
-from unpacs.loader.store.protocol import GraphResult
-from unpacs.loader.uris import parse_thing_iri
+from unpacs.loader.query_rows import ask, iri
+from unpacs.loader.uris import is_valid_key, parse_thing_iri
 
 bp = Blueprint("resources", __name__)
+# 404 / 406 / 400 as an HTML page for browsers, a problem document for programs.
+bp.register_error_handler(HTTPException, html_error)
+bp.after_request(caching.preflight)
 
-DOC_FORMATS = tuple(formats.by_name(n) for n in ("turtle", "ntriples", "rdfxml", "nquads"))
+HTML = formats.by_name("html")
+DOC_FORMATS = (
+    HTML,
+    *(formats.by_name(n) for n in ("turtle", "jsonld", "ntriples", "rdfxml", "nquads", "trig")),
+)
 
-# The description of a thing: its own triples, its blank-node details one level down, and the
-# labels of what it links to, so that a reader sees names rather than bare IRIs.
-DESCRIBE = """
-CONSTRUCT {{ <{iri}> ?p ?o . ?o ?bp ?bo . ?o <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}
-WHERE {{
-  <{iri}> ?p ?o .
-  OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo }}
-  OPTIONAL {{ FILTER(isIRI(?o)) ?o <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}
-}}
-"""
+# Last-Modified of recently served documents by (app epoch, generation, IRI): a conditional
+# request with only If-Modified-Since is then answered without a query too.
+_modified: OrderedDict[tuple[str, str, str], datetime | None] = OrderedDict()
+_modified_lock = threading.Lock()
 
 
-def _thing_iri(path: str) -> str:
-    settings = state_of().settings
-    iri = settings.base_iri + "id/" + path
-    if parse_thing_iri(settings.base_iri, iri) is None:
+def thing_iri(path: str) -> str:
+    """The IRI of ``/id/{path}``; 404 for paths that are not one of our URI patterns."""
+    base = state_of().settings.base_iri
+    candidate = base + "id/" + path
+    parts = path.split("/")
+    is_scheme = len(parts) == 2 and parts[0] == "concept" and is_valid_key(parts[1])
+    if parse_thing_iri(base, candidate) is None and not is_scheme:
         raise NotFound(f"no such thing: /id/{path}")
-    return iri
+    return candidate
+
+
+def exists(thing: str) -> bool:
+    return ask(state_of().executor, f"ASK {{ {iri(thing)} ?p ?o }}")
 
 
 @bp.route("/id/<path:path>")
 def thing(path: str) -> ResponseReturnValue:
-    _thing_iri(path)
+    if not exists(thing_iri(path)):
+        raise NotFound(f"nothing is known about /id/{path}")
     target = "/doc/" + path
     if request.query_string:
         target += "?" + request.query_string.decode()
-    response = redirect(target, code=303)
+    response = Response(status=303, headers={"Location": target})
     response.vary.add("Accept")
-    return response
+    return caching.cors(response)
+
+
+def split_suffix(path: str) -> tuple[str, str | None]:
+    head, dot, ext = path.rpartition(".")
+    if dot and "/" not in ext and ext in {s.lstrip(".") for f in DOC_FORMATS for s in f.suffixes}:
+        return head, ext
+    return path, None
+
+
+def alternates(path: str, chosen: formats.Format) -> list[tuple[str, formats.Format]]:
+    return [(f"/doc/{path}.{f.suffixes[0].lstrip('.')}", f) for f in DOC_FORMATS if f is not chosen]
 
 
 @bp.route("/doc/<path:path>")
 def document(path: str) -> Response:
-    suffix = None
-    head, dot, ext = path.rpartition(".")
-    if dot and "/" not in ext:
-        path, suffix = head, ext
-    iri = _thing_iri(path)
+    path, suffix = split_suffix(path)
+    thing = thing_iri(path)
     fmt = negotiate(request, DOC_FORMATS, suffix=suffix)
-    store = state_of().store
-    result = store.query(DESCRIBE.format(iri=iri))
-    assert isinstance(result, GraphResult)
-    triples = list(result.triples)
-    if not triples:
-        raise NotFound(f"nothing is known about {iri}")
-    body = io.BytesIO()
-    GraphResult(iter(triples)).serialize(fmt, body, prefixes=prefixes(state_of().settings.base_iri))
-    response = Response(body.getvalue(), mimetype=fmt.media_type)
-    response.vary.add("Accept")
-    response.headers["Link"] = ", ".join(
-        f'</doc/{path}.{f.suffixes[0].lstrip(".")}>; rel="alternate"; type="{f.media_type}"'
-        for f in DOC_FORMATS
+    state = state_of()
+    base = state.settings.base_iri
+    variant = [thing, fmt.name]
+    lang = day = ""
+    if fmt is HTML:
+        lang, day = choose_language(request), request.args.get("date", "")
+        variant += [lang, day]
+    generation = state.executor.generation
+    etag = caching.etag_for(generation, *variant)
+    vary = ("Accept", "Accept-Language") if fmt is HTML else ("Accept",)
+    key = (caching.epoch(), generation, thing)
+    with _modified_lock:
+        cached = key in _modified
+        last_modified = _modified.get(key)
+    if cached and caching.not_modified(request, etag, last_modified):
+        response = Response(status=304)
+        return caching.decorate(
+            response,
+            etag=etag,
+            last_modified=last_modified,
+            alternates=alternates(path, fmt),
+            vary=vary,
+        )
+    description = describe(state.executor, thing, base)
+    if not description.exists:
+        raise NotFound(f"nothing is known about {thing}")
+    last_modified = description.last_modified()
+    with _modified_lock:
+        _modified[(caching.epoch(), description.generation, thing)] = last_modified
+        while len(_modified) > 4096:
+            _modified.popitem(last=False)
+    etag = caching.etag_for(description.generation, *variant)
+    if caching.not_modified(request, etag, last_modified):
+        response = Response(status=304)
+    elif fmt is HTML:
+        response = pages_thing.render(description, path, lang, day)
+    else:
+        body = serialize(description, fmt, base, prefixes(base))
+        response = Response(body, mimetype=fmt.media_type)
+    if description.truncated:
+        response.headers["X-Unpacs-Truncated"] = "true"
+    if fmt is HTML and response.status_code == 200:
+        response.headers["Content-Language"] = lang
+    return caching.decorate(
+        response,
+        etag=etag,
+        last_modified=last_modified,
+        alternates=alternates(path, fmt),
+        vary=vary,
     )
-    return response

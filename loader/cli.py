@@ -37,7 +37,7 @@ from unpacs.loader.store.protocol import Store
 from unpacs.loader.store_record import check_loadable, stored_base_iri
 
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
-INPUT_FORMATS = [f.name for f in formats.FORMATS if f.kind != "results"]
+INPUT_FORMATS = [f.name for f in formats.FORMATS if f.kind in ("rdf", "tabular")]
 
 
 def _version() -> str:

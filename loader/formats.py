@@ -10,7 +10,7 @@ import pyoxigraph
 
 from unpacs.loader.errors import UnsupportedFormatError
 
-Kind = Literal["rdf", "results", "tabular"]
+Kind = Literal["rdf", "results", "tabular", "page"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,13 @@ FORMATS: tuple[Format, ...] = (
         suffixes=(".jsonld",),
         rdflib_name="json-ld",
         supports_datasets=True,
+    ),
+    Format(
+        "html",
+        "page",
+        "text/html",
+        suffixes=(".html",),
+        extra_media_types=("application/xhtml+xml",),
     ),
     Format(
         "csv-records",
