@@ -65,7 +65,7 @@ def render_unpacs_error(error: UnpacsError) -> Response:
     status = status_for(error)
     if status >= 500:
         log.error("server-side error: %s", error.format())
-    return problem(
+    response = problem(
         status,
         error.title,
         error.message,
@@ -77,6 +77,10 @@ def render_unpacs_error(error: UnpacsError) -> Response:
         hint=error.hint,
         errors=[i.as_dict() for i in error.issues] or None,
     )
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def render_http_error(error: HTTPException) -> Response:

@@ -18,12 +18,14 @@ from typing import Any
 import click
 
 from unpacs.loader import formats, validation
-from unpacs.loader.errors import UnpacsError
+from unpacs.loader.errors import UnpacsError, UnsupportedFormatError
+from unpacs.loader.executor import QueryRequest
+from unpacs.loader.executor_factory import make_executor
 from unpacs.loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
 from unpacs.loader.settings import Settings, from_env
 from unpacs.loader.store.factory import open_store
 from unpacs.loader.store.oxigraph import OxigraphStore
-from unpacs.loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
+from unpacs.loader.store.protocol import Store
 
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
 
@@ -225,19 +227,43 @@ def dump(ctx: click.Context, fmt: str, graph: str | None, output: Path | None) -
 @click.option("--format", "fmt", help="Results format (tsv, json, xml, csv; turtle, ntriples...).")
 @click.pass_context
 def query(ctx: click.Context, sparql: str, fmt: str | None) -> None:
-    """Run a SPARQL query (text, or @file.rq) and print the results."""
+    """Run a SPARQL query (text, or @file.rq) and print the results.
+
+    It runs through the same executor as the endpoint (a worker process for an embedded
+    store), so UNPACS_QUERY_TIMEOUT, UNPACS_QUERY_MEMORY_MB and UNPACS_RESULT_LIMIT hold here.
+    """
     settings = settings_of(ctx)
     if sparql.startswith("@"):
         sparql = Path(sparql[1:]).read_text(encoding="utf-8")
+    request = QueryRequest(
+        sparql,
+        solution_formats=_formats_of(fmt, "tsv", "results"),
+        graph_formats=_formats_of(fmt, "turtle", "rdf"),
+    )
+    if not request.solution_formats and not request.graph_formats:
+        formats.by_name(fmt or "", None)  # raises the "unknown format" error with the choices
     with opened_store(settings) as store:
-        result = store.query(sparql)
-        out = sys.stdout.buffer
-        if isinstance(result, GraphResult):
-            result.serialize(formats.by_name(fmt or "turtle", "rdf"), out)
-        elif isinstance(result, SolutionsResult | BooleanResult):
-            result.serialize(formats.by_name(fmt or "tsv", "results"), out)
-        out.write(b"\n" if isinstance(result, BooleanResult) else b"")
-        out.flush()
+        executor = make_executor(settings, store, workers=1, cache=False)
+        try:
+            answer = executor.execute(request)
+        finally:
+            executor.close()
+    out = sys.stdout.buffer
+    out.write(answer.body)
+    out.write(b"\n" if answer.form == "boolean" and not answer.body.endswith(b"\n") else b"")
+    out.flush()
+    if answer.truncated:
+        click.echo(
+            f"warning: only the first {answer.count:,} results are shown (UNPACS_RESULT_LIMIT)",
+            err=True,
+        )
+
+
+def _formats_of(name: str | None, default: str, kind: formats.Kind) -> list[formats.Format]:
+    try:
+        return [formats.by_name(name or default, kind)]
+    except UnsupportedFormatError:
+        return []
 
 
 @cli.command()

@@ -12,6 +12,8 @@ processes over store checkpoints) implements the same protocol.
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import io
 import json
 from collections.abc import Sequence
@@ -50,6 +52,38 @@ class QueryAnswer:
     truncated: bool  # True when more results existed than ``limit``
     generation: str = ""  # the store snapshot that answered; keys caches and ETags
     prefixes: dict[str, str] = field(default_factory=dict)
+    etag: str = ""  # strong validator: same request on the same generation, same bytes
+
+
+def request_key(request: QueryRequest) -> tuple[object, ...]:
+    """What makes two requests answer with the same bytes on one generation (the timeout
+    does not: a query either answers in full or fails)."""
+    return (
+        request.query,
+        tuple(request.default_graph_uris),
+        tuple(request.named_graph_uris),
+        request.base_iri,
+        tuple(f.name for f in request.solution_formats),
+        tuple(f.name for f in request.graph_formats),
+        request.limit,
+    )
+
+
+def etag_for(request: QueryRequest, generation: str) -> str:
+    """The ``ETag`` of ``request``'s answer on ``generation``: known before evaluating, so a
+    revalidating client gets 304 without running the query."""
+    digest = hashlib.blake2b(repr(request_key(request)).encode(), digest_size=12).hexdigest()
+    return f'"{generation}.{digest}"'
+
+
+def guard(request: QueryRequest) -> None:
+    """The one call site of the query guard (SERVICE/LOAD/remote FROM, nesting depth), run by
+    every executor before anything parses the query."""
+    try:
+        module = importlib.import_module("unpacs.loader.query_guard")
+    except ModuleNotFoundError:  # the guard module lands separately; until then nothing to check
+        return
+    module.check_query(request.query)
 
 
 class QueryExecutor(Protocol):
@@ -94,6 +128,7 @@ class InProcessExecutor:
         return self.generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
+        guard(request)
         limit = self.limit if request.limit is None else request.limit
         result = self.store.query(
             request.query,
