@@ -57,9 +57,9 @@ class Generations:
 
     def prune(self, in_use: Iterable[str]) -> list[str]:
         """Delete every generation except the current one and those in ``in_use`` (paths)."""
-        keep = {self.current_path, *in_use}
         removed = []
         with self._lock:
+            keep = {self.current_path, *in_use}
             for path in self.root.iterdir():
                 if str(path) not in keep and path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)

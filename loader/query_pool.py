@@ -140,7 +140,9 @@ class PoolExecutor:
         timeout = self.timeout if request.timeout is None else request.timeout
         limit = self.limit if request.limit is None else request.limit
         worker = self._acquire(time.monotonic() + timeout)
-        generation, path = self.generations.current, self.generations.current_path
+        with self._cond:  # with ``_prune``: a generation handed out is never deleted
+            generation, path = self.generations.current, self.generations.current_path
+            worker.gen = path
         message = {
             "op": "query",
             "gen": path,
@@ -153,7 +155,6 @@ class PoolExecutor:
             "limit": limit,
         }
         offset = worker.stderr_size()
-        worker.gen = path
         deadline = time.monotonic() + timeout
         try:
             worker.conn.send_bytes(json.dumps(message).encode())
@@ -272,7 +273,7 @@ class PoolExecutor:
                 self._workers.remove(worker)
             self.restarts += 1
             self.last_failures.append(f"pid {worker.pid}: {reason}")
-        log.warning("query worker %s stopped: %s", worker.pid, reason)
+        log.info("query worker %s stopped: %s", worker.pid, reason)
         try:
             os.unlink(worker.stderr_path)
         except OSError:
@@ -307,6 +308,8 @@ class PoolExecutor:
         except (EOFError, OSError, ValueError):
             ready = False
         if not ready:
+            if self._closed:
+                return
             log.error("a query worker failed to start: %s", handle.stderr_tail(0).strip())
             handle.process.kill()
             handle.process.join(5)
@@ -330,14 +333,15 @@ class PoolExecutor:
             for worker in taken:
                 worker.state = "busy"
                 self._busy += 1
-        path = self.generations.current_path
+            path = self.generations.current_path
+            for worker in taken:
+                worker.gen = path
         frame = json.dumps({"op": "open", "gen": path}).encode()
         for worker in taken:
             worker.conn.send_bytes(frame)
         for worker in taken:
             try:
                 if worker.conn.poll(START_TIMEOUT) and json.loads(worker.conn.recv_bytes())["ok"]:
-                    worker.gen = path
                     self._release(worker)
                     continue
             except (EOFError, OSError, ValueError, KeyError):
@@ -347,8 +351,7 @@ class PoolExecutor:
 
     def _prune(self) -> None:
         with self._cond:
-            in_use = [w.gen for w in self._workers]
-        self.generations.prune(in_use)
+            self.generations.prune([w.gen for w in self._workers])
 
 
 def _stop_all(workers: list[WorkerHandle], logs: str) -> None:

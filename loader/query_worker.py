@@ -104,13 +104,14 @@ def _error(kind: str, message: str, **extra: Any) -> bytes:
 
 def _syntax_error(error: SyntaxError) -> bytes:
     text = str(error.msg)
+    if len(text) > 300:  # the parser may list hundreds of expected characters: keep the start
+        text = text[:300].rstrip() + " ..."
     found = _POSITION.match(text)
     if found is None:
         return _error("query", f"SPARQL syntax error: {text}")
     line, column = int(found.group(1)), int(found.group(2))
-    return _error(
-        "query", f"SPARQL syntax error: {text[found.end() :]}", line=line, column=column + 1
-    )
+    # Oxigraph's own position, as it reports it (where it gave up, 1-based line).
+    return _error("query", f"SPARQL syntax error: {text[found.end() :]}", line=line, column=column)
 
 
 def _pick(names: list[str], form: str) -> Format:

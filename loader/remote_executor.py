@@ -149,6 +149,8 @@ class RemoteExecutor:
         media_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
         if response.status >= 400:
             detail = response.read(4000).decode("utf-8", "replace").strip()
+            if len(detail) > 300:  # engines list every expected token; the start says enough
+                detail = detail[:300].rstrip() + " ..."
             if response.status < 500:
                 raise QueryError(f"the SPARQL engine refused the query: {detail}")
             raise StoreError(f"the SPARQL engine failed ({response.status}): {detail}")
