@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import LiveApp, chromium, live_app  # noqa: F401  (fixtures for every module)
 
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import Store
