@@ -36,6 +36,7 @@ class Generations:
         self._epoch = f"{time.time_ns() // 1_000_000:x}"
         self.current = ""
         self.current_path = ""
+        self.stale = False  # True while an older generation may still be on disk
         # Only the store owner writes here, and only one process can own the store: whatever
         # an earlier run left behind is unused.
         if root.exists():
@@ -52,6 +53,7 @@ class Generations:
                 self.primary.backup(str(path))
             except OSError as error:
                 raise StoreError(f"cannot write the store checkpoint {path}: {error}") from None
+            self.stale = bool(self.current_path)
             self.current, self.current_path = name, str(path)
             return name
 
@@ -64,6 +66,7 @@ class Generations:
                 if str(path) not in keep and path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                     removed.append(path.name)
+            self.stale = len(keep) > 1
         return removed
 
     def close(self) -> None:

@@ -74,19 +74,14 @@ class WorkerHandle:
     served: int = 0
     started: float = field(default_factory=time.monotonic)
 
-    def stderr_tail(self, offset: int) -> str:
+    def stderr_tail(self) -> str:
+        """The last lines the process wrote (Rust writes its abort message last)."""
         try:
             with open(self.stderr_path, "rb") as handle:
-                handle.seek(offset)
-                return handle.read(8192).decode("utf-8", "replace")
+                handle.seek(max(0, os.path.getsize(self.stderr_path) - 8192))
+                return handle.read().decode("utf-8", "replace")
         except OSError:
             return ""
-
-    def stderr_size(self) -> int:
-        try:
-            return os.path.getsize(self.stderr_path)
-        except OSError:
-            return 0
 
 
 class PoolExecutor:
@@ -154,14 +149,13 @@ class PoolExecutor:
             "gf": [f.name for f in request.graph_formats],
             "limit": limit,
         }
-        offset = worker.stderr_size()
         deadline = time.monotonic() + timeout
         try:
             worker.conn.send_bytes(json.dumps(message).encode())
-            header = json.loads(self._receive(worker, deadline, offset, timeout))
+            head, _newline, body = self._receive(worker, deadline, timeout).partition(b"\n")
+            header = json.loads(head)
             if not header.get("ok"):
                 raise self._refused(worker, header)
-            body = self._receive(worker, deadline, offset, timeout)
         except BaseException:
             self._release(worker)
             raise
@@ -200,7 +194,7 @@ class PoolExecutor:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _receive(self, worker: WorkerHandle, deadline: float, offset: int, timeout: float) -> bytes:
+    def _receive(self, worker: WorkerHandle, deadline: float, timeout: float) -> bytes:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not worker.conn.poll(remaining):
             self._retire(worker, f"timeout after {timeout:g} s")
@@ -215,7 +209,7 @@ class PoolExecutor:
             pass
         worker.process.join(5)
         code = worker.process.exitcode
-        tail = worker.stderr_tail(offset)
+        tail = worker.stderr_tail()
         self._retire(worker, f"worker exited with {code}")
         if "memory allocation of" in tail:
             raise QueryMemoryError(self._memory_message()) from None
@@ -310,7 +304,7 @@ class PoolExecutor:
         if not ready:
             if self._closed:
                 return
-            log.error("a query worker failed to start: %s", handle.stderr_tail(0).strip())
+            log.error("a query worker failed to start: %s", handle.stderr_tail().strip())
             handle.process.kill()
             handle.process.join(5)
             with self._cond:
@@ -351,7 +345,8 @@ class PoolExecutor:
 
     def _prune(self) -> None:
         with self._cond:
-            self.generations.prune([w.gen for w in self._workers])
+            if self.generations.stale:
+                self.generations.prune([w.gen for w in self._workers])
 
 
 def _stop_all(workers: list[WorkerHandle], logs: str) -> None:

@@ -7,8 +7,8 @@ pyoxigraph cannot cancel a query and a crash in its parser takes the process wit
 Wire protocol over one ``multiprocessing`` pipe (length-prefixed frames, no pickling):
 - parent -> worker: one JSON frame, ``{"op": "query", "gen": dir, "query": ..., ...}`` or
   ``{"op": "open", "gen": dir}`` (switch generation ahead of the next query);
-- worker -> parent: one JSON header frame, then for a successful query one frame of raw bytes
-  (the serialized body). The first frame a worker sends is ``{"ready": pid}``.
+- worker -> parent: one frame, a JSON header line (``{"ok": ...}``), then for a successful
+  query a newline and the serialized body. The first frame a worker sends is ``{"ready": pid}``.
 """
 
 from __future__ import annotations
@@ -94,8 +94,8 @@ class Worker:
             except (OSError, ValueError, TypeError, RuntimeError) as error:
                 self.conn.send_bytes(_error("query", f"query failed: {error}"))
                 continue
-            self.conn.send_bytes(json.dumps(header).encode())
-            self.conn.send_bytes(body)
+            # One frame, the header line then the body: one write and one wake-up per answer.
+            self.conn.send_bytes(json.dumps(header).encode() + b"\n" + body)
 
 
 def _error(kind: str, message: str, **extra: Any) -> bytes:
