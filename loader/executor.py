@@ -77,12 +77,14 @@ def etag_for(request: QueryRequest, generation: str) -> str:
     return f'"{generation}.{digest}"'
 
 
-def guard(request: QueryRequest) -> None:
+def guard(request: QueryRequest) -> QueryRequest:
     """The one call site of the query guard (SERVICE/LOAD/remote FROM, nesting depth), run by
-    every executor before anything parses the query."""
+    every executor before anything parses the query; returns the request to evaluate (the
+    guard may resolve the dataset from the query's own FROM / FROM NAMED)."""
     check = _guard_function()
     if check is not None:
         check(request.query)
+    return request
 
 
 @functools.cache
@@ -138,7 +140,7 @@ class InProcessExecutor:
         return self.generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
-        guard(request)
+        request = guard(request)
         limit = self.limit if request.limit is None else request.limit
         result = self.store.query(
             request.query,

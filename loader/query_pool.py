@@ -131,7 +131,7 @@ class PoolExecutor:
         return generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
-        executor_module.guard(request)
+        request = executor_module.guard(request)
         timeout = self.timeout if request.timeout is None else request.timeout
         limit = self.limit if request.limit is None else request.limit
         worker = self._acquire(time.monotonic() + timeout)

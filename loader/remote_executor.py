@@ -74,7 +74,7 @@ class RemoteExecutor:
         return {"executor": "remote", "engine": self.server, "generation": self.generation}
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
-        executor_module.guard(request)
+        request = executor_module.guard(request)
         timeout = self.timeout if request.timeout is None else request.timeout
         limit = self.limit if request.limit is None else request.limit
         params: list[tuple[str, str]] = [("query", request.query)]
