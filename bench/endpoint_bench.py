@@ -267,6 +267,26 @@ def throughput(
     return sum(done) / (time.perf_counter() - started)
 
 
+def group_cpu(pgid: int) -> dict[str, float]:
+    """CPU seconds (user + system) of every live process in ``pgid``, by command name: the
+    server's own cost per request, whatever else keeps the machine's cores busy."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[2]) != pgid:
+            continue
+        role = "query workers" if b"multiprocessing" in b" ".join(command) else "server"
+        found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
@@ -278,6 +298,7 @@ class Figures:
     p95: dict[tuple[str, bool], float] = field(default_factory=dict)
     size: dict[str, int] = field(default_factory=dict)
     rate: dict[tuple[int, bool], float] = field(default_factory=dict)  # (clients, cached) -> req/s
+    cpu: dict[str, float] = field(default_factory=dict)  # role -> CPU ms per uncached request
 
 
 def measure(
@@ -290,12 +311,20 @@ def measure(
     figures = Figures()
     for _name, accept, query in mix:  # warm up: page cache, query plans, worker generation
         latencies(server.url, accept, query, 2, cached=False)
+    assert server.process is not None
     for cached in (False, True):
+        cpu_before = group_cpu(server.process.pid)
         for name, accept, query in mix:
             times, size = latencies(server.url, accept, query, runs, cached)
             figures.median[name, cached] = statistics.median(times)
             figures.p95[name, cached] = p95(times)
             figures.size[name] = size
+        if not cached:
+            cpu_after = group_cpu(server.process.pid)
+            figures.cpu = {
+                role: (used - cpu_before.get(role, 0.0)) * 1000 / (runs * len(mix))
+                for role, used in cpu_after.items()
+            }
         for clients in (1, 8):
             figures.rate[clients, cached] = throughput(server.url, mix, clients, seconds, cached)
         say(f"  {server.name}: {'cached' if cached else 'uncached'} done")
@@ -352,6 +381,12 @@ def report(names: list[str], results: dict[str, Figures], reference: str) -> str
                 if server != reference:
                     row += f" {fig.rate[clients, cached] / ref.rate[clients, cached]:.2f} |"
             lines.append(row)
+    lines += ["\n### Server CPU per uncached request (ms, mean over the 1-client phase)\n"]
+    lines += ["| server | " + " | ".join(results) + " |", "|---|" + "---|" * len(results)]
+    roles = sorted({role for fig in results.values() for role in fig.cpu})
+    for role in roles:
+        cells = [f"{fig.cpu[role]:.2f}" if role in fig.cpu else "-" for fig in results.values()]
+        lines.append(f"| {role} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

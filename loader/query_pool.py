@@ -242,7 +242,8 @@ class PoolExecutor:
                 self._cond.wait(remaining)
             if self._closed:
                 raise StoreError("the query executor is closed")
-            worker = self._idle.popleft()
+            # LIFO: the most recently used worker is warm (caches, pages); the others sleep.
+            worker = self._idle.pop()
             worker.state = "busy"
             self._busy += 1
             return worker
