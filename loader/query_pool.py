@@ -231,9 +231,20 @@ class PoolExecutor:
         return QueryError(header["message"], line=header.get("line"), column=header.get("column"))
 
     def _acquire(self, deadline: float) -> WorkerHandle:
+        # Waiting for a worker that is still starting (the first query, or right after a
+        # crash with no spare left) is not "busy": that wait is bounded by START_TIMEOUT.
+        start_deadline = time.monotonic() + START_TIMEOUT
         with self._cond:
             while not self._closed and (self._busy >= self.size or not self._idle):
-                remaining = deadline - time.monotonic()
+                starting = self._busy < self.size and any(
+                    w.state == "starting" for w in self._workers
+                )
+                if not self._workers:
+                    raise StoreError(
+                        "no query worker could start; the server log says why",
+                        hint="check that the store checkpoint folder is readable",
+                    )
+                remaining = (start_deadline if starting else deadline) - time.monotonic()
                 if remaining <= 0:
                     raise QueryBusyError(
                         "every query worker is busy; try again shortly",
