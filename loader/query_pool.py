@@ -227,7 +227,7 @@ class PoolExecutor:
             self._retire(worker, "MemoryError")
             return QueryMemoryError(self._memory_message())
         if kind == "notacceptable":
-            return NotAcceptableError(f"no acceptable format for a {header['message']} result")
+            return NotAcceptableError(header["message"])
         return QueryError(header["message"], line=header.get("line"), column=header.get("column"))
 
     def _acquire(self, deadline: float) -> WorkerHandle:

@@ -116,7 +116,7 @@ def _syntax_error(error: SyntaxError) -> bytes:
 
 def _pick(names: list[str], form: str) -> Format:
     if not names:
-        raise LookupError(form)
+        raise LookupError(f"no acceptable format for a {form} result")
     return BY_NAME[names[0]]
 
 

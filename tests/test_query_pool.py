@@ -342,3 +342,14 @@ def test_issue_9_a_request_waits_for_a_worker_then_gets_503(tmp_path: Path) -> N
     finally:
         pool.close()
         store.close()
+
+
+def test_issue_9_a_form_the_client_cannot_accept_is_406(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status_code == 406
+    assert response.get_json()["detail"] == "no acceptable format for a graph result"
+    assert ask(client, "ASK { ?s ?p ?o }")[0] == 200
