@@ -12,9 +12,8 @@ processes over store checkpoints) implements the same protocol.
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import hashlib
-import importlib
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -25,6 +24,8 @@ import pyoxigraph
 
 from unpacs.loader.errors import NotAcceptableError, QueryError
 from unpacs.loader.formats import Format
+from unpacs.loader.graph_output import write_triples
+from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
 from unpacs.loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
 
 QueryForm = Literal["solutions", "boolean", "graph"]
@@ -77,25 +78,36 @@ def etag_for(request: QueryRequest, generation: str) -> str:
     return f'"{generation}.{digest}"'
 
 
-def guard(request: QueryRequest) -> QueryRequest:
-    """The one call site of the query guard (SERVICE/LOAD/remote FROM, nesting depth), run by
-    every executor before anything parses the query; returns the request to evaluate (the
-    guard may resolve the dataset from the query's own FROM / FROM NAMED)."""
-    check = _guard_function()
-    if check is not None:
-        check(request.query)
-    return request
+def guard(
+    request: QueryRequest,
+    policy: QueryPolicy,
+    is_stored_graph: Callable[[str], bool] = lambda _iri: False,
+) -> QueryRequest:
+    """The query guard (``guard_request``) for executors that evaluate elsewhere: returns the
+    request to send on, its dataset resolved (the protocol's graphs, else the query's own
+    FROM / FROM NAMED) and relative IRIs resolving against the policy's base IRI."""
+    _checked, default_graphs, named_graphs = guard_request(request, policy, is_stored_graph)
+    return dataclasses.replace(
+        request,
+        default_graph_uris=default_graphs,
+        named_graph_uris=named_graphs,
+        base_iri=request.base_iri or policy.base_iri,
+    )
 
 
-@functools.cache
-def _guard_function() -> Callable[[str], object] | None:
-    # Looked up once: a failed import searches the whole path, ~0.4 ms a query.
-    try:
-        module = importlib.import_module("unpacs.loader.query_guard")
-    except ModuleNotFoundError:  # the guard module lands separately; until then nothing to check
-        return None
-    found: Callable[[str], object] = module.check_query
-    return found
+class StoredGraphs:
+    """``is_stored_graph`` for the guard: the store's graph names, read once per generation."""
+
+    def __init__(self, names: Callable[[], list[str]], generation: Callable[[], str]) -> None:
+        self._names = names
+        self._generation = generation
+        self._cached: tuple[str, frozenset[str]] | None = None
+
+    def __call__(self, iri: str) -> bool:
+        generation = self._generation()
+        if self._cached is None or self._cached[0] != generation:
+            self._cached = (generation, frozenset(self._names()))
+        return iri in self._cached[1]
 
 
 class QueryExecutor(Protocol):
@@ -116,6 +128,29 @@ class QueryExecutor(Protocol):
     def close(self) -> None: ...
 
 
+def guard_request(
+    request: QueryRequest,
+    policy: QueryPolicy,
+    is_stored_graph: Callable[[str], bool] = lambda _iri: False,
+) -> tuple[CheckedQuery, tuple[str, ...], tuple[str, ...]]:
+    """Check ``request`` against ``policy`` before any parsing (every executor calls this).
+
+    Returns the check and the dataset to evaluate against: the protocol's graphs when given,
+    else the query's own ``FROM`` / ``FROM NAMED``, passed to the store explicitly (pyoxigraph
+    would otherwise let its union default graph override ``FROM``).
+    """
+    checked = check_query(
+        request.query,
+        policy=policy,
+        default_graph_uris=request.default_graph_uris,
+        named_graph_uris=request.named_graph_uris,
+        is_stored_graph=is_stored_graph,
+    )
+    if request.default_graph_uris or request.named_graph_uris:
+        return checked, tuple(request.default_graph_uris), tuple(request.named_graph_uris)
+    return checked, checked.from_graphs, checked.from_named_graphs
+
+
 def _first(formats: Sequence[Format], form: QueryForm) -> Format:
     if not formats:
         raise NotAcceptableError(f"no acceptable format for a {form} result")
@@ -125,11 +160,20 @@ def _first(formats: Sequence[Format], form: QueryForm) -> Format:
 class InProcessExecutor:
     """Evaluates in this process: result cap and native serialization, no stop on timeout."""
 
-    def __init__(self, store: Store, *, limit: int, timeout: float) -> None:
+    def __init__(
+        self, store: Store, *, limit: int, timeout: float, policy: QueryPolicy | None = None
+    ) -> None:
         self.store = store
         self.limit = limit
         self.timeout = timeout
+        self.policy = policy or QueryPolicy(base_iri="http://127.0.0.1:8000/")
         self._generation = 0
+        self._graphs: tuple[str, list[str]] | None = None  # (generation, stored graph names)
+
+    def _is_stored_graph(self, iri: str) -> bool:
+        if self._graphs is None or self._graphs[0] != self.generation:
+            self._graphs = (self.generation, self.store.graph_names())
+        return iri in self._graphs[1]
 
     @property
     def generation(self) -> str:
@@ -140,12 +184,15 @@ class InProcessExecutor:
         return self.generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
-        request = guard(request)
         limit = self.limit if request.limit is None else request.limit
+        _checked, default_graphs, named_graphs = guard_request(
+            request, self.policy, self._is_stored_graph
+        )
         result = self.store.query(
             request.query,
-            default_graph_uris=request.default_graph_uris,
-            named_graph_uris=request.named_graph_uris,
+            default_graph_uris=default_graphs,
+            named_graph_uris=named_graphs,
+            base_iri=request.base_iri or self.policy.base_iri,
         )
         out = io.BytesIO()
         if isinstance(result, BooleanResult):
@@ -155,11 +202,17 @@ class InProcessExecutor:
         if isinstance(result, GraphResult):
             fmt = _first(request.graph_formats, "graph")
             triples: list[pyoxigraph.Triple] = []
+            truncated = False
             for triple in result.triples:
                 if len(triples) == limit:
-                    return self._graph(fmt, triples, truncated=True)
+                    truncated = True
+                    break
                 triples.append(triple)
-            return self._graph(fmt, triples, truncated=False)
+            out = io.BytesIO()
+            write_triples(triples, fmt, out, base_iri=request.base_iri or self.policy.base_iri)
+            return QueryAnswer(
+                "graph", fmt, out.getvalue(), len(triples), truncated, self.generation
+            )
         assert isinstance(result, SolutionsResult)
         fmt = _first(request.solution_formats, "solutions")
         rows: list[pyoxigraph.QuerySolution] = []
@@ -172,11 +225,6 @@ class InProcessExecutor:
         assert fmt.oxigraph_results is not None
         body = _serialize_solutions(result.variables, rows, fmt)
         return QueryAnswer("solutions", fmt, body, len(rows), truncated, self.generation)
-
-    def _graph(self, fmt: Format, triples: list[pyoxigraph.Triple], truncated: bool) -> QueryAnswer:
-        out = io.BytesIO()
-        GraphResult(iter(triples)).serialize(fmt, out)
-        return QueryAnswer("graph", fmt, out.getvalue(), len(triples), truncated, self.generation)
 
     def close(self) -> None:
         self.store.close()

@@ -10,6 +10,7 @@ Answers of the embedded store are cached in front of it when ``UNPACS_QUERY_CACH
 from __future__ import annotations
 
 from unpacs.loader.executor import InProcessExecutor, QueryExecutor
+from unpacs.loader.query_guard import policy_for
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import Store
@@ -20,11 +21,17 @@ def make_executor(
 ) -> QueryExecutor:
     """``workers`` overrides ``settings.query_workers`` (``unpacs query`` uses 1, no spare)."""
     executor: QueryExecutor
+    # Every executor checks each query against it before anything parses the query.
+    policy = policy_for(settings)
     if settings.store_is_remote:
         from unpacs.loader.remote_executor import RemoteExecutor
 
         executor = RemoteExecutor(
-            settings.store, limit=settings.result_limit, timeout=settings.query_timeout
+            settings.store,
+            limit=settings.result_limit,
+            timeout=settings.query_timeout,
+            policy=policy,
+            graph_names=store.graph_names,
         )
     elif isinstance(store, OxigraphStore) and store.path is not None:
         from unpacs.loader.generations import root_for
@@ -38,10 +45,12 @@ def make_executor(
             limit=settings.result_limit,
             timeout=settings.query_timeout,
             memory_mb=settings.query_memory_mb,
+            policy=policy,
+            graph_names=store.graph_names,
         )
     else:
         executor = InProcessExecutor(
-            store, limit=settings.result_limit, timeout=settings.query_timeout
+            store, limit=settings.result_limit, timeout=settings.query_timeout, policy=policy
         )
     if cache and settings.query_cache_mb > 0 and not settings.store_is_remote:
         from unpacs.loader.query_cache import CachingExecutor

@@ -21,6 +21,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
@@ -41,8 +42,9 @@ from unpacs.loader.errors import (
     QueryTimeoutError,
     StoreError,
 )
-from unpacs.loader.executor import QueryAnswer, QueryRequest
+from unpacs.loader.executor import QueryAnswer, QueryRequest, StoredGraphs
 from unpacs.loader.generations import Generations
+from unpacs.loader.query_guard import QueryPolicy
 from unpacs.loader.query_worker import BY_NAME
 
 log = logging.getLogger(__name__)
@@ -96,12 +98,16 @@ class PoolExecutor:
         limit: int,
         timeout: float,
         memory_mb: int,
+        policy: QueryPolicy,
+        graph_names: Callable[[], list[str]] = list,
         spare: int = 1,
     ) -> None:
         self.limit = limit
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.size = size
+        self.policy = policy
+        self._stored_graphs = StoredGraphs(graph_names, lambda: self.generation)
         self.generations = Generations(primary, generations_root)
         self.generations.publish()
         self._cond = threading.Condition()
@@ -131,7 +137,8 @@ class PoolExecutor:
         return generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
-        request = executor_module.guard(request)
+        asked = request
+        request = executor_module.guard(request, self.policy, self._stored_graphs)
         timeout = self.timeout if request.timeout is None else request.timeout
         limit = self.limit if request.limit is None else request.limit
         worker = self._acquire(time.monotonic() + timeout)
@@ -168,7 +175,7 @@ class PoolExecutor:
             int(header["count"]),
             bool(header["truncated"]),
             generation,
-            etag=executor_module.etag_for(request, generation),
+            etag=executor_module.etag_for(asked, generation),
         )
 
     def close(self) -> None:

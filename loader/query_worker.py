@@ -14,9 +14,9 @@ Wire protocol over one ``multiprocessing`` pipe (length-prefixed frames, no pick
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import os
-import re
 import resource
 import signal
 from collections.abc import Iterator
@@ -26,12 +26,13 @@ from typing import Any
 import pyoxigraph
 
 from unpacs.loader.formats import FORMATS, Format
+from unpacs.loader.graph_output import write_triples
+from unpacs.loader.store.oxigraph import syntax_error
 
 BY_NAME = {f.name: f for f in FORMATS}
 PR_SET_PDEATHSIG = 1
 # Marks a capped result in formats that can say so (documented in the README, "Result cap").
 TRUNCATED_LINK = "urn:unpacs:result:truncated"
-_POSITION = re.compile(r"^error at (\d+):(\d+)(?:-\d+:\d+)?: ")
 MiB = 1024 * 1024
 
 
@@ -103,15 +104,8 @@ def _error(kind: str, message: str, **extra: Any) -> bytes:
 
 
 def _syntax_error(error: SyntaxError) -> bytes:
-    text = str(error.msg)
-    if len(text) > 300:  # the parser may list hundreds of expected characters: keep the start
-        text = text[:300].rstrip() + " ..."
-    found = _POSITION.match(text)
-    if found is None:
-        return _error("query", f"SPARQL syntax error: {text}")
-    line, column = int(found.group(1)), int(found.group(2))
-    # Oxigraph's own position, as it reports it (where it gave up, 1-based line).
-    return _error("query", f"SPARQL syntax error: {text[found.end() :]}", line=line, column=column)
+    found = syntax_error(error)  # the embedded store's wording: position, trimmed message
+    return _error("query", found.message, line=found.line, column=found.column)
 
 
 def _pick(names: list[str], form: str) -> Format:
@@ -122,12 +116,13 @@ def _pick(names: list[str], form: str) -> Format:
 
 def answer(store: pyoxigraph.Store, message: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     kwargs: dict[str, Any] = {"base_iri": message.get("base")}
-    if message.get("default"):
+    if message.get("default") or message.get("named"):
+        # An explicit dataset, as the SPARQL protocol says: named graphs alone leave the
+        # default graph empty (the same rule as ``OxigraphStore.query``).
         kwargs["default_graph"] = [pyoxigraph.NamedNode(u) for u in message["default"]]
+        kwargs["named_graphs"] = [pyoxigraph.NamedNode(u) for u in message["named"]]
     else:
         kwargs["use_default_graph_as_union"] = True
-    if message.get("named"):
-        kwargs["named_graphs"] = [pyoxigraph.NamedNode(u) for u in message["named"]]
     result = store.query(message["query"], **kwargs)
     limit = int(message["limit"])
     try:
@@ -141,7 +136,7 @@ def answer(store: pyoxigraph.Store, message: dict[str, Any]) -> tuple[dict[str, 
             body, count, truncated = solutions_body(variables, result, fmt, limit)
             return _header("solutions", fmt, count, truncated), body
         fmt = _pick(message["gf"], "graph")
-        body, count, truncated = graph_body(result, fmt, limit)
+        body, count, truncated = graph_body(result, fmt, limit, message.get("base") or "")
         return _header("graph", fmt, count, truncated), body
     except LookupError as error:
         return {"ok": False, "kind": "notacceptable", "message": str(error)}, b""
@@ -221,7 +216,7 @@ def solutions_body(
 
 
 def graph_body(
-    triples: Iterator[pyoxigraph.Triple], fmt: Format, limit: int
+    triples: Iterator[pyoxigraph.Triple], fmt: Format, limit: int, base_iri: str
 ) -> tuple[bytes, int, bool]:
     kept: list[pyoxigraph.Triple] = []
     truncated = False
@@ -230,11 +225,17 @@ def graph_body(
             truncated = True
             break
         kept.append(triple)
-    rdf = fmt.oxigraph_rdf or (pyoxigraph.RdfFormat.JSON_LD if fmt.name == "jsonld" else None)
-    if rdf is None:
-        raise LookupError(f"{fmt.name} cannot be written natively")
-    body = _out(pyoxigraph.serialize(kept, format=rdf))
-    if truncated and rdf in (pyoxigraph.RdfFormat.TURTLE, pyoxigraph.RdfFormat.N_TRIPLES):
+    out = io.BytesIO()
+    try:
+        # Native, except JSON-LD: compacted with our context (``graph_output``).
+        write_triples(kept, fmt, out, base_iri=base_iri)
+    except ValueError as error:
+        raise LookupError(str(error)) from None
+    body = out.getvalue()
+    if truncated and fmt.oxigraph_rdf in (
+        pyoxigraph.RdfFormat.TURTLE,
+        pyoxigraph.RdfFormat.N_TRIPLES,
+    ):
         body = f"# {TRUNCATED_LINK}: only the first {limit} triples\n".encode() + body
     return body, len(kept), truncated
 

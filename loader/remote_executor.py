@@ -17,6 +17,7 @@ import http.client
 import socket
 import threading
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph
@@ -24,8 +25,9 @@ import pyoxigraph
 from unpacs.loader import executor as executor_module
 from unpacs.loader import query_worker
 from unpacs.loader.errors import NotAcceptableError, QueryError, QueryTimeoutError, StoreError
-from unpacs.loader.executor import QueryAnswer, QueryRequest
+from unpacs.loader.executor import QueryAnswer, QueryRequest, StoredGraphs
 from unpacs.loader.formats import Format
+from unpacs.loader.query_guard import QueryPolicy
 
 USER_AGENT = "unpacs (SPARQL 1.1 protocol client)"
 RESULTS_JSON = "application/sparql-results+json"
@@ -49,7 +51,15 @@ def engine_timeout(server: str, seconds: float) -> tuple[str, str] | None:
 
 
 class RemoteExecutor:
-    def __init__(self, query_url: str, *, limit: int, timeout: float) -> None:
+    def __init__(
+        self,
+        query_url: str,
+        *,
+        limit: int,
+        timeout: float,
+        policy: QueryPolicy,
+        graph_names: Callable[[], list[str]] = list,
+    ) -> None:
         self.url = urllib.parse.urlsplit(query_url)
         if self.url.scheme not in ("http", "https") or not self.url.hostname:
             raise StoreError(f"{query_url} is not an http(s) URL")
@@ -58,6 +68,8 @@ class RemoteExecutor:
         self.timeout = timeout
         self.server: str | None = None  # the engine's Server header, once seen
         self._serial = 0
+        self.policy = policy
+        self._stored_graphs = StoredGraphs(graph_names, lambda: self.generation)
 
     @property
     def generation(self) -> str:
@@ -74,7 +86,8 @@ class RemoteExecutor:
         return {"executor": "remote", "engine": self.server, "generation": self.generation}
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
-        request = executor_module.guard(request)
+        asked = request
+        request = executor_module.guard(request, self.policy, self._stored_graphs)
         timeout = self.timeout if request.timeout is None else request.timeout
         limit = self.limit if request.limit is None else request.limit
         params: list[tuple[str, str]] = [("query", request.query)]
@@ -101,7 +114,7 @@ class RemoteExecutor:
         watchdog = threading.Timer(timeout, stop)
         watchdog.start()
         try:
-            return self._exchange(connection, params, accept, request, limit)
+            return self._exchange(connection, params, accept, request, limit, asked)
         except (OSError, http.client.HTTPException, ValueError, SyntaxError) as error:
             if expired.is_set():
                 raise QueryTimeoutError(
@@ -130,6 +143,7 @@ class RemoteExecutor:
         accept: str,
         request: QueryRequest,
         limit: int,
+        asked: QueryRequest,
     ) -> QueryAnswer:
         path = self.url.path or "/"
         if self.url.query:
@@ -154,7 +168,7 @@ class RemoteExecutor:
             if response.status < 500:
                 raise QueryError(f"the SPARQL engine refused the query: {detail}")
             raise StoreError(f"the SPARQL engine failed ({response.status}): {detail}")
-        return self._read(response, media_type, request, limit)
+        return self._read(response, media_type, request, limit, asked)
 
     def _read(
         self,
@@ -162,9 +176,10 @@ class RemoteExecutor:
         media_type: str,
         request: QueryRequest,
         limit: int,
+        asked: QueryRequest,
     ) -> QueryAnswer:
         generation = self.generation
-        etag = executor_module.etag_for(request, generation)
+        etag = executor_module.etag_for(asked, generation)
         results = pyoxigraph.QueryResultsFormat.from_media_type(media_type)
         if results is None:
             rdf = pyoxigraph.RdfFormat.from_media_type(media_type)
@@ -174,7 +189,9 @@ class RemoteExecutor:
             quads = pyoxigraph.parse(response, rdf)
             triples = (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
             try:
-                body, count, truncated = query_worker.graph_body(triples, fmt, limit)
+                body, count, truncated = query_worker.graph_body(
+                    triples, fmt, limit, request.base_iri or self.policy.base_iri
+                )
             except LookupError as error:
                 raise NotAcceptableError(str(error)) from None
             return QueryAnswer("graph", fmt, body, count, truncated, generation, etag=etag)

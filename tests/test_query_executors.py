@@ -19,6 +19,7 @@ import pytest
 from unpacs.loader import formats
 from unpacs.loader.errors import QueryTimeoutError
 from unpacs.loader.executor import QueryRequest
+from unpacs.loader.query_guard import QueryPolicy
 from unpacs.loader.query_worker import TRUNCATED_LINK
 from unpacs.loader.remote_executor import RemoteExecutor, engine_timeout
 from unpacs.loader.store.oxigraph import OxigraphStore
@@ -29,6 +30,7 @@ HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
 JSON = [formats.by_name("json", "results")]
 TSV = [formats.by_name("tsv", "results")]
 TURTLE = [formats.by_name("turtle", "rdf")]
+POLICY = QueryPolicy(base_iri="http://127.0.0.1:8000/")
 
 
 def quads(n: int) -> Iterator[pyoxigraph.Quad]:
@@ -67,7 +69,7 @@ def test_issue_9_cli_query_is_capped_and_warns(store_dir: Path) -> None:
     done = run(store_dir, "query", "SELECT ?s WHERE { ?s ?p ?o }", UNPACS_RESULT_LIMIT="5")
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 6  # header + 5 rows
-    assert "only the first 5 results" in done.stderr
+    assert "stopped at 5 results (UNPACS_RESULT_LIMIT)" in done.stderr
 
 
 def test_issue_9_remote_executor_caps_and_writes_the_wanted_format(oxigraph_server: str) -> None:
@@ -79,7 +81,7 @@ def test_issue_9_remote_executor_caps_and_writes_the_wanted_format(oxigraph_serv
         headers={"Content-Type": "application/n-triples"},
     )
     urllib.request.urlopen(request, timeout=10).close()
-    executor = RemoteExecutor(f"{oxigraph_server}/query", limit=10, timeout=5)
+    executor = RemoteExecutor(f"{oxigraph_server}/query", limit=10, timeout=5, policy=POLICY)
     query = f"SELECT ?s WHERE {{ GRAPH <{EX}remote-cap> {{ ?s ?p ?o }} }}"
     answer = executor.execute(QueryRequest(query, TSV, TURTLE))
     assert answer.truncated and answer.count == 10
@@ -124,7 +126,9 @@ def test_issue_9_remote_executor_deadline_holds_against_a_trickling_engine() -> 
     thread = threading.Thread(target=trickle)
     thread.start()
     port = listener.getsockname()[1]
-    executor = RemoteExecutor(f"http://127.0.0.1:{port}/sparql", limit=10, timeout=1.0)
+    executor = RemoteExecutor(
+        f"http://127.0.0.1:{port}/sparql", limit=10, timeout=1.0, policy=POLICY
+    )
     started = time.monotonic()
     try:
         with pytest.raises(QueryTimeoutError):
