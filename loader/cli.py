@@ -256,3 +256,8 @@ cli.add_command(query)
 
 def main() -> None:
     run(cli)
+
+
+from unpacs.loader.cli_import import import_group  # noqa: E402  (registers "import")
+
+cli.add_command(import_group)
