@@ -37,7 +37,7 @@ def egov_survey(ctx: click.Context, file: Path, edition: int, source_url: str | 
     observation. Importing an edition again replaces it.
     """
     # Imported here: loader.cli registers this group, so a top-level import would be circular.
-    from unpacs.loader.cli import opened_store, print_report, settings_of, terminal_progress
+    from unpacs.loader.cli_support import opened_store, print_report, settings_of, terminal_progress
 
     settings = settings_of(ctx)
     with opened_store(settings) as store:

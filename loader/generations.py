@@ -27,7 +27,7 @@ def root_for(store_path: Path) -> Path:
 
 class Generations:
     def __init__(self, primary: pyoxigraph.Store, root: Path) -> None:
-        self.primary = primary
+        self.primary: pyoxigraph.Store | None = primary
         self.root = root
         self._lock = threading.Lock()
         self._serial = 0
@@ -48,6 +48,8 @@ class Generations:
             self._serial += 1
             name = f"{self._epoch}-{self._serial}"
             path = self.root / name
+            if self.primary is None:
+                raise StoreError("the store checkpoints are closed")
             try:
                 self.primary.flush()
                 self.primary.backup(str(path))
@@ -70,4 +72,7 @@ class Generations:
         return removed
 
     def close(self) -> None:
+        # Let go of the primary store: its owner closes it, and a reference kept here (a
+        # traceback keeps frames alive) would hold its lock.
+        self.primary = None
         shutil.rmtree(self.root, ignore_errors=True)

@@ -184,6 +184,7 @@ class PoolExecutor:
             self._cond.notify_all()
         self._finalizer()
         self.generations.close()
+        self._stored_graphs = StoredGraphs(list, lambda: "")  # drops the store's bound method
 
     # -- health ----------------------------------------------------------------------------
 
