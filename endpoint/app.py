@@ -8,8 +8,7 @@ from flask import Flask
 
 from unpacs.endpoint import dataset, downloads, health, pages, problems, resources, sparql, vocab
 from unpacs.endpoint.state import AppState
-from unpacs.loader.executor import InProcessExecutor
-from unpacs.loader.query_guard import policy_for
+from unpacs.loader.executor_factory import make_executor
 from unpacs.loader.settings import Settings, from_env
 from unpacs.loader.store.factory import open_store
 from unpacs.loader.store.protocol import Store
@@ -21,12 +20,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_input_bytes
     store = store or open_store(settings)
-    executor = InProcessExecutor(
-        store,
-        limit=settings.result_limit,
-        timeout=settings.query_timeout,
-        policy=policy_for(settings),
-    )
+    # The one executor every reader uses: for an embedded store, killable worker processes.
+    executor = make_executor(settings, store)
     app.extensions["unpacs"] = AppState(settings, store, executor)
     problems.init_app(app)
     for blueprint in (sparql.bp, resources.bp, health.bp):

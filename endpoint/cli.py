@@ -26,6 +26,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     import waitress
 
     from unpacs.endpoint.app import create_app
+    from unpacs.endpoint.state import state_of
 
     # As options, --host and --port also move the base IRI when UNPACS_BASE_IRI is unset.
     settings = settings_of(ctx, host=host, port=port)
@@ -44,9 +45,22 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         f"(base IRI {settings.base_iri})",
         err=True,
     )
-    # A production WSGI server (threaded, pure Python); the store releases the GIL while it
-    # evaluates, so threads answer queries in parallel.
-    waitress.serve(app, host=settings.host, port=settings.port, threads=8, ident="unpacs")
+    # waitress: a production WSGI server, pure Python, threaded. It reads whole requests and
+    # buffers whole responses itself, so a slow client holds a socket, never a thread or a
+    # query worker. Queries run in the worker processes; a thread mostly waits on a pipe, so a
+    # few more threads than workers keep them all busy while cached answers are served.
+    threads = max(4, 2 * settings.query_workers)
+    try:
+        waitress.serve(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=threads,
+            ident="unpacs",
+            max_request_body_size=settings.max_input_bytes,
+        )
+    finally:
+        state_of(app).executor.close()
 
 
 cli.add_command(serve)

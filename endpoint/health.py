@@ -12,5 +12,9 @@ bp = Blueprint("health", __name__)
 
 @bp.route("/-/health")
 def health() -> ResponseReturnValue:
+    """Store, generation, and for the worker pool each worker (pid, state, queries served),
+    the restarts and the last failures; the cache's size and hit count."""
     state = state_of()
-    return jsonify(status="ok", store=state.store.description)
+    status = getattr(state.executor, "status", None)
+    queries = status() if callable(status) else {"generation": state.executor.generation}
+    return jsonify(status="ok", store=state.store.description, queries=queries)

@@ -112,6 +112,9 @@ def render_unpacs_error(error: UnpacsError) -> Response:
         errors=[i.as_dict() for i in error.issues] or None,
     )
     response.vary.add("Accept")
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -11,7 +11,8 @@ import pyoxigraph
 from unpacs.loader import formats
 from unpacs.loader.cli_support import opened_store, settings_of
 from unpacs.loader.errors import NotAcceptableError
-from unpacs.loader.executor import InProcessExecutor, QueryAnswer, QueryRequest
+from unpacs.loader.executor import QueryAnswer, QueryRequest
+from unpacs.loader.executor_factory import make_executor
 from unpacs.loader.formats import Format
 from unpacs.loader.jsonld_out import triples_to_jsonld
 
@@ -85,15 +86,17 @@ def query(ctx: click.Context, sparql: str, fmt: str | None) -> None:
     name = fmt.lower() if fmt else None
     solution_formats, graph_formats = _formats(name)
     with opened_store(settings) as store:
-        executor = InProcessExecutor(
-            store, limit=settings.result_limit, timeout=settings.query_timeout
-        )
+        # The endpoint's executor with one worker process: the timeout, the memory limit and
+        # the cap hold here too.
+        executor = make_executor(settings, store, workers=1, cache=False)
         request = QueryRequest(text, solution_formats=solution_formats, graph_formats=graph_formats)
         try:
             answer: QueryAnswer | None = executor.execute(request)
         except NotAcceptableError:
             # Raised below, so that no frame of the query (which holds the store) stays alive.
             answer = None
+        finally:
+            executor.close()
     if answer is None:
         raise click.UsageError(_misfit(name, graph_formats))
     body = answer.body

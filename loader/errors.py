@@ -170,3 +170,10 @@ class StoreError(UnpacsError):
 
 class StoreBusyError(StoreError):
     title = "store in use"
+
+
+class QueryBusyError(StoreBusyError):
+    """Every query worker stayed busy for the whole timeout (HTTP 503 with ``Retry-After``)."""
+
+    title = "all query workers are busy"
+    retry_after = 1

@@ -18,6 +18,8 @@ processes over store checkpoints) implements the same protocol.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -58,6 +60,60 @@ class QueryAnswer:
     truncated: bool  # True when more results existed than ``limit``
     generation: str = ""  # the store snapshot that answered; keys caches and ETags
     prefixes: dict[str, str] = field(default_factory=dict)
+    etag: str = ""  # strong validator: same request on the same generation, same bytes
+
+
+def request_key(request: QueryRequest) -> tuple[object, ...]:
+    """What makes two requests answer with the same bytes on one generation (the timeout
+    does not: a query either answers in full or fails)."""
+    return (
+        request.query,
+        tuple(request.default_graph_uris),
+        tuple(request.named_graph_uris),
+        request.base_iri,
+        tuple(f.name for f in request.solution_formats),
+        tuple(f.name for f in request.graph_formats),
+        request.limit,
+    )
+
+
+def etag_for(request: QueryRequest, generation: str) -> str:
+    """The ``ETag`` of ``request``'s answer on ``generation``: known before evaluating, so a
+    revalidating client gets 304 without running the query."""
+    digest = hashlib.blake2b(repr(request_key(request)).encode(), digest_size=12).hexdigest()
+    return f'"{generation}.{digest}"'
+
+
+def guard(
+    request: QueryRequest,
+    policy: QueryPolicy,
+    is_stored_graph: Callable[[str], bool] = lambda _iri: False,
+) -> QueryRequest:
+    """The query guard (``guard_request``) for executors that evaluate elsewhere: returns the
+    request to send on, its dataset resolved (the protocol's graphs, else the query's own
+    FROM / FROM NAMED) and relative IRIs resolving against the policy's base IRI."""
+    _checked, default_graphs, named_graphs = guard_request(request, policy, is_stored_graph)
+    return dataclasses.replace(
+        request,
+        default_graph_uris=default_graphs,
+        named_graph_uris=named_graphs,
+        base_iri=request.base_iri or policy.base_iri,
+    )
+
+
+class StoredGraphs:
+    """``is_stored_graph`` for the guard: the store's graph names, read once per generation."""
+
+    def __init__(self, names: Callable[[], list[str]], generation: Callable[[], str]) -> None:
+        self._names = names
+        self._generation = generation
+        self._cached: tuple[str, frozenset[str]] | None = None
+
+    def __call__(self, iri: str) -> bool:
+        generation = self._generation()
+        if self._cached is None or self._cached[0] != generation:
+            self._cached = (generation, frozenset(self._names()))
+        return iri in self._cached[1]
 
 
 class QueryExecutor(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +98,10 @@ class Settings:
     port: int = 8000
     max_input_bytes: int = 200 * 1024 * 1024
     query_timeout: float = 30.0
-    result_limit: int = 100_000
+    result_limit: int = 10_000
+    query_workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    query_memory_mb: int = 2048
+    query_cache_mb: int = 64
     max_request_bytes: int = 1024 * 1024
     max_query_length: int = 100_000
     max_query_depth: int = 256
@@ -162,7 +166,22 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
     "result_limit": (
         "UNPACS_RESULT_LIMIT",
         lambda n, raw: _parse_int(n, raw, 1),
-        "Most solutions or triples a query returns before it is truncated.",
+        "Most solutions or triples a query returns; past it the answer is cut and says so.",
+    ),
+    "query_workers": (
+        "UNPACS_QUERY_WORKERS",
+        lambda n, raw: _parse_int(n, raw, 1, 64),
+        "Query worker processes (queries evaluated at once) of an embedded store.",
+    ),
+    "query_memory_mb": (
+        "UNPACS_QUERY_MEMORY_MB",
+        lambda n, raw: _parse_int(n, raw, 0),
+        "Memory one query may allocate, in MB, before it is stopped (0: no limit).",
+    ),
+    "query_cache_mb": (
+        "UNPACS_QUERY_CACHE_MB",
+        lambda n, raw: _parse_int(n, raw, 0),
+        "Memory for cached query answers, in MB (0: no cache).",
     ),
     "max_request_bytes": (
         "UNPACS_MAX_REQUEST_BYTES",
