@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from unpacs.endpoint import health, problems, resources, sparql
+from unpacs.endpoint import auth, graphs, health, problems, resources, sparql, validate_routes
 from unpacs.endpoint.state import AppState
 from unpacs.loader.executor import InProcessExecutor
 from unpacs.loader.settings import Settings, from_env
@@ -24,5 +24,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["unpacs"] = AppState(settings, store, executor)
     problems.init_app(app)
     for blueprint in (sparql.bp, resources.bp, health.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (auth.bp, validate_routes.bp, graphs.bp):
         app.register_blueprint(blueprint)
     return app

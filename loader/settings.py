@@ -80,10 +80,22 @@ class Settings:
     result_limit: int = 100_000
     shapes_dir: Path = field(default=resources.SHAPES_DIR)
     data_dir: Path = field(default=resources.DATA_DIR)
+    tokens_file: Path | None = None
+    history_file: Path | None = None
 
     @property
     def store_is_remote(self) -> bool:
         return self.store.startswith(("http://", "https://"))
+
+    @property
+    def history_path(self) -> Path:
+        """The stewards' history and drafts database: beside an embedded store by default."""
+        if self.history_file is not None:
+            return self.history_file
+        if self.store_is_remote:
+            return Path("var/unpacs-history.sqlite")
+        store = Path(self.store)
+        return store.parent / (store.name + ".history.sqlite")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with the non-None ``changes`` applied (CLI options over environment)."""
@@ -139,6 +151,16 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
         "UNPACS_DATA_DIR",
         lambda _n, raw: Path(raw),
         "Folder of bundled data that `unpacs build` loads.",
+    ),
+    "tokens_file": (
+        "UNPACS_TOKENS_FILE",
+        lambda _n, raw: Path(raw) if raw else None,
+        "JSON file of steward tokens (label, sha256, countries, actions); unset: no writes.",
+    ),
+    "history_file": (
+        "UNPACS_HISTORY_FILE",
+        lambda _n, raw: Path(raw) if raw else None,
+        "SQLite file of the commit history and drafts (default: beside the store).",
     ),
 }
 

@@ -1,0 +1,331 @@
+"""Stewards' writes: every change of a graph goes through the load pipeline and one lock.
+
+read -> parse (``pipeline.stage_sources``) -> provenance (who, when, file) -> scope check ->
+SHACL with the stored records the change refers to (``pipeline.check_staged``) -> one
+transactional commit (``Store.replace_graphs``: an empty graph is a deletion) -> history row ->
+``after_commit`` (the executor publishes a new generation). A refusal at any step writes nothing.
+
+Country scope (documented in the README): a graph belongs to country C when its IRI is
+``{base}graph/country/C`` or under ``{base}graph/country/C/``, and the countries named by its
+records (``dcterms:spatial``, ``schema:addressCountry`` pointing at ``{base}id/country/…``) in
+the stored and in the new content are all C. A graph that names no country and is not under
+``graph/country/`` belongs to no steward (only a token for ``*`` may write it).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph
+
+from unpacs.loader import validation
+from unpacs.loader.drafts import Drafts, text_hash
+from unpacs.loader.errors import (
+    ConflictError,
+    InputError,
+    Issue,
+    OutOfScopeError,
+    ValidationFailedError,
+)
+from unpacs.loader.graph_diff import flatten
+from unpacs.loader.history import History, from_ntriples, to_ntriples
+from unpacs.loader.pipeline import Source, check_staged, stage_sources
+from unpacs.loader.provenance import content_hash, describe_graph, sources_in
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import STAGING_PREFIX
+from unpacs.loader.store.protocol import Store
+from unpacs.loader.tokens import ALL_COUNTRIES, Token
+
+COUNTRY_PREDICATES = ("http://purl.org/dc/terms/spatial", "http://schema.org/addressCountry")
+PROV_PREDICATES = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+    "http://www.w3.org/ns/prov#generatedAtTime",
+    "http://purl.org/dc/terms/source",
+}
+
+
+@dataclass
+class WriteResult:
+    graphs: dict[str, int] = field(default_factory=dict)
+    commits: list[int] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    draft: int | None = None
+
+
+def refuse(token: Token, message: str) -> OutOfScopeError:
+    error = OutOfScopeError(
+        message,
+        hint=f"token {token.label!r} may {', '.join(token.actions)} for "
+        f"{', '.join(token.countries)}",
+    )
+    error.may = token.describe()
+    return error
+
+
+def require_action(token: Token, action: str) -> None:
+    if not token.may(action):
+        raise refuse(token, f"token {token.label!r} may not {action}")
+
+
+def check_graph_iri(graph: str) -> None:
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", graph) or graph.startswith(STAGING_PREFIX):
+        raise InputError(f"{graph!r} is not a graph IRI (an absolute http(s) IRI)", field="graph")
+
+
+def countries_named(triples: Sequence[pyoxigraph.Triple], base_iri: str) -> set[str]:
+    prefix = base_iri + "id/country/"
+    found = set()
+    for t in triples:
+        if t.predicate.value in COUNTRY_PREDICATES and isinstance(t.object, pyoxigraph.NamedNode):
+            code = t.object.value.removeprefix(prefix)
+            if t.object.value.startswith(prefix) and re.fullmatch(r"[A-Z]{3}", code):
+                found.add(code)
+    return found
+
+
+def graph_country(graph: str, base_iri: str) -> str | None:
+    match = re.fullmatch(re.escape(base_iri + "graph/country/") + r"([A-Z]{3})(/.*)?", graph)
+    return match.group(1) if match else None
+
+
+def check_scope(
+    token: Token,
+    graph: str,
+    before: Sequence[pyoxigraph.Triple],
+    after: Sequence[pyoxigraph.Triple],
+    base_iri: str,
+) -> None:
+    if ALL_COUNTRIES in token.countries:
+        return
+    needed = countries_named(before, base_iri) | countries_named(after, base_iri)
+    own = graph_country(graph, base_iri)
+    if own:
+        needed.add(own)
+    if not needed:
+        raise refuse(
+            token,
+            f"graph {graph} names no country; a steward writes graphs of its country "
+            f"({base_iri}graph/country/{{ISO3}}/…) or graphs whose records name it",
+        )
+    outside = sorted(c for c in needed if not token.covers(c))
+    if outside:
+        raise refuse(
+            token,
+            f"graph {graph} holds records of {', '.join(outside)}, which token "
+            f"{token.label!r} does not cover",
+        )
+
+
+def redescribe(
+    graph: str, triples: Sequence[pyoxigraph.Triple], file_name: str, data: bytes, base_iri: str
+) -> list[pyoxigraph.Triple]:
+    """The records plus a fresh self-description (an uploaded copy's old one is dropped)."""
+    subject = pyoxigraph.NamedNode(graph)
+    body = [t for t in triples if t.subject != subject]
+    return body + describe_graph(
+        graph,
+        base_iri=base_iri,
+        sources=sources_in(body),
+        file_name=file_name,
+        digest=content_hash(data),
+        validated=True,
+    )
+
+
+class GraphWriter:
+    """The one writer of an app: holds the lock, the history and the drafts."""
+
+    def __init__(
+        self, store: Store, settings: Settings, after_commit: Callable[[], object]
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.after_commit = after_commit
+        self.lock = threading.Lock()
+        self.history = History(settings.history_path)
+        self.drafts = Drafts(settings.history_path)
+
+    def current(self, graph: str) -> list[pyoxigraph.Triple]:
+        return [
+            pyoxigraph.Triple(q.subject, q.predicate, q.object)
+            for q in self.store.quads(graph=graph)
+        ]
+
+    # -- staging -------------------------------------------------------------------------
+    def stage(self, source: Source, *, add: bool) -> list[pyoxigraph.Triple]:
+        """The graph's new content after replacing (``add=False``) or adding ``source``."""
+        check_graph_iri(source.graph)
+        staged = stage_sources([source], self.settings, self.store, validated=True)
+        if set(staged) != {source.graph}:
+            other = sorted(set(staged) - {source.graph})
+            raise InputError(
+                f"the upload names other graphs ({', '.join(other)}); send one graph's triples",
+                file=source.name,
+            )
+        triples = staged[source.graph]
+        if add:
+            triples = self.current(source.graph) + triples
+        return redescribe(
+            source.graph, triples, source.file_name, source.data, self.settings.base_iri
+        )
+
+    def validate(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> list[Issue]:
+        """SHACL of the new contents with the stored records they refer to; raises on violations."""
+        non_empty = {g: list(t) for g, t in graphs.items() if t}
+        issues = check_staged(non_empty, self.store, self.settings) if non_empty else []
+        issues += self.dangling(graphs)
+        if validation.violations(issues):
+            raise ValidationFailedError(
+                f"{len(validation.violations(issues))} violation(s) of the shapes; nothing was "
+                "written",
+                issues=issues,
+                hint="fix the records named above and send them again",
+            )
+        return issues
+
+    def dangling(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> list[Issue]:
+        """Records that other graphs point at and that only a deleted graph described."""
+        issues = []
+        for graph, triples in graphs.items():
+            if triples:
+                continue
+            query = (
+                "SELECT DISTINCT ?ref ?s WHERE { GRAPH <" + graph + "> { ?s a ?t } "
+                "FILTER NOT EXISTS { GRAPH ?o { ?s a ?t2 } FILTER(?o != <" + graph + ">) } "
+                "GRAPH ?h { ?ref ?p ?s } FILTER(?h != <" + graph + ">) } LIMIT 50"
+            )
+            result = self.store.query(query)
+            for row in getattr(result, "rows", list)():
+                issues.append(
+                    Issue(
+                        f"{row['ref'].value} refers to {row['s'].value}, which only graph "
+                        f"{graph} describes",
+                        focus_node=row["ref"].value,
+                        value=row["s"].value,
+                        hint="change the referring record first, or delete both together",
+                    )
+                )
+        return issues
+
+    # -- commits -------------------------------------------------------------------------
+    def commit(
+        self,
+        token: Token,
+        graphs: Mapping[str, Sequence[pyoxigraph.Triple]],
+        *,
+        action: str,
+        source_file: str | None,
+        comment: str | None,
+        who: str | None = None,
+        check: bool = True,
+    ) -> WriteResult:
+        """Scope, validate and commit ``graphs`` (graph -> new content; empty deletes)."""
+        with self.lock:
+            before = {g: self.current(g) for g in graphs}
+            for g, triples in graphs.items():
+                check_graph_iri(g)
+                check_scope(token, g, before[g], triples, self.settings.base_iri)
+            issues = self.validate(graphs) if check else []
+            result = WriteResult(issues=issues)
+            with self.history.connect() as db:
+                for g, triples in graphs.items():
+                    old, new = flatten(before[g]), flatten(triples)
+                    result.commits.append(
+                        History.insert(
+                            db,
+                            who=who or token.label,
+                            graph=g,
+                            action=action,
+                            source_file=source_file,
+                            comment=comment,
+                            added=len(new - old),
+                            removed=len(old - new),
+                            before_nt=to_ntriples(before[g]),
+                            after_nt=to_ntriples(triples),
+                        )
+                    )
+                    result.graphs[g] = len(triples)
+                # Inside the history transaction: a failed store commit rolls the rows back.
+                self.store.replace_graphs(graphs)
+            self.after_commit()
+            return result
+
+    def revert(self, token: Token, graph: str, commit_id: int, comment: str | None) -> WriteResult:
+        """Give ``graph`` back the exact content it had before commit ``commit_id``."""
+        require_action(token, "publish")
+        target = self.history.get(commit_id)
+        if target.graph != graph:
+            raise InputError(f"commit {commit_id} changed {target.graph}, not {graph}")
+        return self.commit(
+            token,
+            {graph: from_ntriples(target.before_nt)},
+            action=f"revert to before #{commit_id}",
+            source_file=None,
+            comment=comment,
+        )
+
+    # -- drafts --------------------------------------------------------------------------
+    def submit_draft(
+        self,
+        token: Token,
+        graph: str,
+        content: Sequence[pyoxigraph.Triple],
+        source_file: str | None,
+        comment: str | None,
+    ) -> WriteResult:
+        require_action(token, "draft")
+        check_graph_iri(graph)
+        base = self.current(graph)
+        check_scope(token, graph, base, content, self.settings.base_iri)
+        issues = self.validate({graph: content})
+        draft = self.drafts.add(
+            who=token.label,
+            graph=graph,
+            source_file=source_file,
+            comment=comment,
+            base_nt=to_ntriples(base),
+            content_nt=to_ntriples(content),
+        )
+        return WriteResult(graphs={graph: len(content)}, issues=issues, draft=draft)
+
+    def publish_draft(self, token: Token, draft_id: int, comment: str | None) -> WriteResult:
+        require_action(token, "publish")
+        draft = self.drafts.get(draft_id)
+        if draft.status != "open":
+            raise ConflictError(f"draft {draft_id} is {draft.status}, not open")
+        with self.lock:
+            if text_hash(to_ntriples(self.current(draft.graph))) != draft.base_hash:
+                raise ConflictError(
+                    f"graph {draft.graph} changed since draft {draft_id} was made",
+                    hint="send the draft back; the steward submits it again on the new version",
+                )
+        result = self.commit(
+            token,
+            {draft.graph: from_ntriples(draft.content_nt)},
+            action=f"publish draft #{draft_id}",
+            source_file=draft.source_file,
+            comment="; ".join(c for c in (draft.comment, comment) if c) or None,
+            who=f"{token.label} (draft by {draft.who})",
+        )
+        self.drafts.close_draft(
+            draft_id,
+            status="published",
+            reviewer=token.label,
+            comment=comment,
+            commit_id=result.commits[0],
+        )
+        result.draft = draft_id
+        return result
+
+    def return_draft(self, token: Token, draft_id: int, comment: str | None) -> None:
+        require_action(token, "publish")
+        draft = self.drafts.get(draft_id)
+        if draft.status != "open":
+            raise ConflictError(f"draft {draft_id} is {draft.status}, not open")
+        check_scope(token, draft.graph, [], from_ntriples(draft.content_nt), self.settings.base_iri)
+        self.drafts.close_draft(
+            draft_id, status="returned", reviewer=token.label, comment=comment, commit_id=None
+        )
