@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
+from unpacs.endpoint import sparql_update
 from unpacs.endpoint.conneg import negotiate
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
@@ -23,7 +24,8 @@ def _single(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _read_query() -> tuple[str, list[str], list[str]]:
+def _read_query() -> tuple[str | None, list[str], list[str]]:
+    """The query and its dataset; ``None`` for an update (``sparql_update`` takes it)."""
     if request.method == "GET":
         params = request.args
         query = _single(params.getlist("query"), "query")
@@ -33,12 +35,12 @@ def _read_query() -> tuple[str, list[str], list[str]]:
             params = request.form
             query = _single(params.getlist("query"), "query")
             if params.getlist("update"):
-                raise MethodNotAllowed(description="updates are not accepted on this endpoint")
+                return None, [], []
         elif content_type == "application/sparql-query":
             params = request.args
             query = request.get_data(as_text=True)
         elif content_type == "application/sparql-update":
-            raise MethodNotAllowed(description="updates are not accepted on this endpoint")
+            return None, [], []
         else:
             raise UnsupportedMediaType(
                 f"send the query as application/x-www-form-urlencoded or "
@@ -54,6 +56,8 @@ def _read_query() -> tuple[str, list[str], list[str]]:
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     query, default_graphs, named_graphs = _read_query()
+    if query is None:
+        return sparql_update.handle(_read_update())
     answer = state_of().executor.execute(
         QueryRequest(
             query,
@@ -68,6 +72,12 @@ def sparql() -> Response:
     if answer.truncated:
         response.headers["X-Unpacs-Truncated"] = "true"
     return response
+
+
+def _read_update() -> str:
+    if request.mimetype == "application/sparql-update":
+        return request.get_data(as_text=True)
+    return _single(request.form.getlist("update"), "update") or ""
 
 
 def _acceptable(offered: tuple[Format, ...]) -> list[Format]:

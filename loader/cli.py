@@ -125,6 +125,9 @@ def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
 @click.option("--graph", help="Named graph IRI (one file only).")
 @click.option("--format", "fmt", help="Input format, when the suffix does not tell.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL (trusted dumps, benchmarks).")
+@click.option("--server", help="A running server's URL: load through it (needs --token, --graph).")
+@click.option("--token", help="Steward token, or @file holding it (with --server).")
+@click.option("--draft", is_flag=True, help="With --server: submit a draft for review.")
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -132,9 +135,20 @@ def load(
     graph: str | None,
     fmt: str | None,
     no_validate: bool,
+    server: str | None,
+    token: str | None,
+    draft: bool,
 ) -> None:
     """Load FILES (or the RDF files in a folder) in one transaction: all of them, or nothing."""
     settings = settings_of(ctx)
+    if server:
+        from unpacs.loader.cli_steward import remote_load
+
+        if len(files) != 1 or not token or no_validate:
+            raise click.UsageError("--server takes one file and --token (and never --no-validate)")
+        outcome = remote_load(server, token, files[0], graph, fmt, draft)
+        click.echo(json.dumps(outcome, indent=2))
+        return
     if graph and len(files) > 1:
         raise click.UsageError("--graph needs exactly one file")
     chosen = formats.by_name(fmt) if fmt else None
@@ -262,6 +276,15 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     click.echo("instances per class:")
     for cls, n in sorted(numbers.instances_per_class.items()):
         click.echo(f"  {n:>10,}  {cls}")
+
+
+def _register_steward_commands() -> None:
+    from unpacs.loader import cli_steward
+
+    cli_steward.register(cli, settings_of)
+
+
+_register_steward_commands()
 
 
 def run(group: click.Group) -> None:

@@ -144,7 +144,8 @@ class GraphWriter:
         self.store = store
         self.settings = settings
         self.after_commit = after_commit
-        self.lock = threading.Lock()
+        # Re-entrant: a publish or an update holds it from its check to its commit.
+        self.lock = threading.RLock()
         self.history = History(settings.history_path)
         self.drafts = Drafts(settings.history_path)
 
@@ -302,14 +303,14 @@ class GraphWriter:
                     f"graph {draft.graph} changed since draft {draft_id} was made",
                     hint="send the draft back; the steward submits it again on the new version",
                 )
-        result = self.commit(
-            token,
-            {draft.graph: from_ntriples(draft.content_nt)},
-            action=f"publish draft #{draft_id}",
-            source_file=draft.source_file,
-            comment="; ".join(c for c in (draft.comment, comment) if c) or None,
-            who=f"{token.label} (draft by {draft.who})",
-        )
+            result = self.commit(
+                token,
+                {draft.graph: from_ntriples(draft.content_nt)},
+                action=f"publish draft #{draft_id}",
+                source_file=draft.source_file,
+                comment="; ".join(c for c in (draft.comment, comment) if c) or None,
+                who=f"{token.label} (draft by {draft.who})",
+            )
         self.drafts.close_draft(
             draft_id,
             status="published",
