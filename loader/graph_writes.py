@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pyoxigraph
 
 from unpacs.loader import validation
+from unpacs.loader.atomic_replace import replace_graphs_atomically
 from unpacs.loader.drafts import Drafts, text_hash
 from unpacs.loader.errors import (
     ConflictError,
@@ -35,7 +36,7 @@ from unpacs.loader.history import History, from_ntriples, to_ntriples
 from unpacs.loader.pipeline import Source, check_staged, stage_sources
 from unpacs.loader.provenance import content_hash, describe_graph, sources_in
 from unpacs.loader.settings import Settings
-from unpacs.loader.store.oxigraph import STAGING_PREFIX
+from unpacs.loader.store.oxigraph import STAGING_PREFIX, OxigraphStore
 from unpacs.loader.store.protocol import Store
 from unpacs.loader.tokens import ALL_COUNTRIES, Token
 
@@ -250,7 +251,10 @@ class GraphWriter:
                     )
                     result.graphs[g] = len(triples)
                 # Inside the history transaction: a failed store commit rolls the rows back.
-                self.store.replace_graphs(graphs)
+                if isinstance(self.store, OxigraphStore):
+                    replace_graphs_atomically(self.store, graphs)
+                else:
+                    self.store.replace_graphs(graphs)  # one SPARQL update request: atomic
             self.after_commit()
             return result
 
