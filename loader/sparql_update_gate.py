@@ -46,9 +46,8 @@ def _graph(term: object, what: str) -> str:
 
 
 def _quads_graphs(clause: object, with_graph: str | None, what: str) -> set[str]:
-    if clause is None:
-        return set()
-    assert isinstance(clause, CompValue)
+    if not isinstance(clause, CompValue):
+        return set()  # no DELETE or INSERT part
     found = {_graph(g, what) for g, triples in (clause.get("quads") or {}).items() if triples}
     if clause.get("triples"):
         if with_graph is None:
