@@ -109,9 +109,9 @@ def login() -> ResponseReturnValue:
     token = authenticate(presented, load_tokens(state_of().settings.tokens_file))
     if token is None:
         return render_template("steward/login.html", token=None, failed=True), 401
-    target = request.form.get("next") or url_for("graphs.upload_form")
+    target = request.form.get("next") or url_for("graphs.graph_store")
     if not target.startswith("/") or target.startswith("//"):
-        target = url_for("graphs.upload_form")
+        target = url_for("graphs.graph_store")
     response = redirect(target, 303)
     response.set_cookie(
         COOKIE,

@@ -47,7 +47,7 @@ def read_upload(graph: str | None) -> Source:
             fmt = formats.by_name(named) if named and named != "auto" else formats.for_path(name)
         elif request.form.get("text", "").strip():
             data = request.form["text"].encode("utf-8")
-            fmt = formats.by_name(named or "turtle")
+            fmt = formats.by_name(named if named and named != "auto" else "turtle")
             name = "pasted." + (fmt.suffixes[0].lstrip(".") if fmt.suffixes else "txt")
         else:
             raise BadRequest("send a file (field 'file') or text (field 'text')")
