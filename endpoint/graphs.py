@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pyoxigraph
 from flask import (
     Blueprint,
     Flask,
@@ -31,10 +32,10 @@ from werkzeug.exceptions import BadRequest
 from unpacs.endpoint.auth import current_token, require, wants_html
 from unpacs.endpoint.conneg import negotiate
 from unpacs.endpoint.state import state_of
-from unpacs.endpoint.validate_routes import INPUT_FORMATS, read_upload
+from unpacs.endpoint.validate_routes import INPUT_FORMATS, read_upload, select_rows
 from unpacs.loader import formats
 from unpacs.loader.executor import QueryRequest
-from unpacs.loader.graph_diff import diff
+from unpacs.loader.graph_diff import GraphDiff, diff
 from unpacs.loader.graph_writes import GraphWriter, WriteResult, check_graph_iri, require_action
 from unpacs.loader.history import from_ntriples
 
@@ -171,7 +172,7 @@ def review(draft_id: int) -> ResponseReturnValue:
     require()
     target = writer()
     draft = target.drafts.get(draft_id)
-    changes = diff(target.current(draft.graph), from_ntriples(draft.content_nt))
+    changes = readable_diff(target.current(draft.graph), from_ntriples(draft.content_nt))
     if wants_html():
         return render_template("steward/review.html", draft=draft, diff=changes)
     return Response(
@@ -193,10 +194,30 @@ def decide(draft_id: int, decision: str) -> ResponseReturnValue:
     raise BadRequest("decide with /publish or /return")
 
 
+def readable_diff(before: list[pyoxigraph.Triple], after: list[pyoxigraph.Triple]) -> GraphDiff:
+    """The diff, with the stored labels of the records its values point at (countries, …)."""
+    iris = sorted(
+        {t.object.value for t in (*before, *after) if isinstance(t.object, pyoxigraph.NamedNode)}
+    )
+    labels: dict[str, str] = {}
+    for start in range(0, len(iris), 200):
+        values = " ".join(f"<{i}>" for i in iris[start : start + 200])
+        for row in select_rows(
+            f"SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?s {{ {values} }} "
+            "?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l "
+            'FILTER(langMatches(lang(?l), "en") || lang(?l) = "") } GROUP BY ?s'
+        ):
+            if "label" in row:
+                labels[row["s"]] = row["label"]
+    return diff(before, after, labels)
+
+
 def _history_entry(commit: Any, with_diff: bool) -> dict[str, Any]:
     entry: dict[str, Any] = commit.summary()
     if with_diff:
-        entry["diff"] = diff(from_ntriples(commit.before_nt), from_ntriples(commit.after_nt))
+        entry["diff"] = readable_diff(
+            from_ntriples(commit.before_nt), from_ntriples(commit.after_nt)
+        )
     return entry
 
 

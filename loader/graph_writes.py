@@ -5,16 +5,11 @@ SHACL with the stored records the change refers to (``pipeline.check_staged``) -
 transactional commit (``Store.replace_graphs``: an empty graph is a deletion) -> history row ->
 ``after_commit`` (the executor publishes a new generation). A refusal at any step writes nothing.
 
-Country scope (documented in the README): a graph belongs to country C when its IRI is
-``{base}graph/country/C`` or under ``{base}graph/country/C/``, and the countries named by its
-records (``dcterms:spatial``, ``schema:addressCountry`` pointing at ``{base}id/country/…``) in
-the stored and in the new content are all C. A graph that names no country and is not under
-``graph/country/`` belongs to no steward (only a token for ``*`` may write it).
+Who may write which graph: ``loader.steward_scope``.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +23,6 @@ from unpacs.loader.errors import (
     ConflictError,
     InputError,
     Issue,
-    OutOfScopeError,
     ValidationFailedError,
 )
 from unpacs.loader.graph_diff import flatten
@@ -36,16 +30,19 @@ from unpacs.loader.history import History, from_ntriples, to_ntriples
 from unpacs.loader.pipeline import Source, check_staged, stage_sources
 from unpacs.loader.provenance import content_hash, describe_graph, sources_in
 from unpacs.loader.settings import Settings
-from unpacs.loader.store.oxigraph import STAGING_PREFIX, OxigraphStore
-from unpacs.loader.store.protocol import Store
-from unpacs.loader.tokens import ALL_COUNTRIES, Token
+from unpacs.loader.steward_scope import (
+    COUNTRY_PREDICATES,
+    check_graph_iri,
+    check_scope,
+    require_action,
+)
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import SolutionsResult, Store
+from unpacs.loader.tokens import Token
 
-COUNTRY_PREDICATES = ("http://purl.org/dc/terms/spatial", "http://schema.org/addressCountry")
-PROV_PREDICATES = {
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
-    "http://www.w3.org/ns/prov#generatedAtTime",
-    "http://purl.org/dc/terms/source",
-}
+__all__ = ["GraphWriter", "WriteResult", "check_graph_iri", "redescribe", "require_action"]
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass
@@ -54,70 +51,6 @@ class WriteResult:
     commits: list[int] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     draft: int | None = None
-
-
-def refuse(token: Token, message: str) -> OutOfScopeError:
-    error = OutOfScopeError(
-        message,
-        hint=f"token {token.label!r} may {', '.join(token.actions)} for "
-        f"{', '.join(token.countries)}",
-    )
-    error.may = token.describe()
-    return error
-
-
-def require_action(token: Token, action: str) -> None:
-    if not token.may(action):
-        raise refuse(token, f"token {token.label!r} may not {action}")
-
-
-def check_graph_iri(graph: str) -> None:
-    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", graph) or graph.startswith(STAGING_PREFIX):
-        raise InputError(f"{graph!r} is not a graph IRI (an absolute http(s) IRI)", field="graph")
-
-
-def countries_named(triples: Sequence[pyoxigraph.Triple], base_iri: str) -> set[str]:
-    prefix = base_iri + "id/country/"
-    found = set()
-    for t in triples:
-        if t.predicate.value in COUNTRY_PREDICATES and isinstance(t.object, pyoxigraph.NamedNode):
-            code = t.object.value.removeprefix(prefix)
-            if t.object.value.startswith(prefix) and re.fullmatch(r"[A-Z]{3}", code):
-                found.add(code)
-    return found
-
-
-def graph_country(graph: str, base_iri: str) -> str | None:
-    match = re.fullmatch(re.escape(base_iri + "graph/country/") + r"([A-Z]{3})(/.*)?", graph)
-    return match.group(1) if match else None
-
-
-def check_scope(
-    token: Token,
-    graph: str,
-    before: Sequence[pyoxigraph.Triple],
-    after: Sequence[pyoxigraph.Triple],
-    base_iri: str,
-) -> None:
-    if ALL_COUNTRIES in token.countries:
-        return
-    needed = countries_named(before, base_iri) | countries_named(after, base_iri)
-    own = graph_country(graph, base_iri)
-    if own:
-        needed.add(own)
-    if not needed:
-        raise refuse(
-            token,
-            f"graph {graph} names no country; a steward writes graphs of its country "
-            f"({base_iri}graph/country/{{ISO3}}/…) or graphs whose records name it",
-        )
-    outside = sorted(c for c in needed if not token.covers(c))
-    if outside:
-        raise refuse(
-            token,
-            f"graph {graph} holds records of {', '.join(outside)}, which token "
-            f"{token.label!r} does not cover",
-        )
 
 
 def redescribe(
@@ -189,28 +122,73 @@ class GraphWriter:
         return issues
 
     def dangling(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> list[Issue]:
-        """Records that other graphs point at and that only a deleted graph described."""
+        """Records other graphs point at that the change removes (no other graph types them)."""
+        typed_after = {
+            t.subject.value
+            for triples in graphs.values()
+            for t in triples
+            if t.predicate.value == RDF_TYPE and isinstance(t.subject, pyoxigraph.NamedNode)
+        }
+        touched = ", ".join(f"<{g}>" for g in graphs)
         issues = []
-        for graph, triples in graphs.items():
-            if triples:
+        for graph in graphs:
+            removed = sorted(
+                {
+                    t.subject.value
+                    for t in self.current(graph)
+                    if t.predicate.value == RDF_TYPE and isinstance(t.subject, pyoxigraph.NamedNode)
+                }
+                - typed_after
+            )[:400]
+            if not removed:
                 continue
-            query = (
-                "SELECT DISTINCT ?ref ?s WHERE { GRAPH <" + graph + "> { ?s a ?t } "
-                "FILTER NOT EXISTS { GRAPH ?o { ?s a ?t2 } FILTER(?o != <" + graph + ">) } "
-                "GRAPH ?h { ?ref ?p ?s } FILTER(?h != <" + graph + ">) } LIMIT 50"
+            values = " ".join(f"<{r}>" for r in removed)
+            result = self.store.query(
+                f"SELECT DISTINCT ?ref ?s WHERE {{ VALUES ?s {{ {values} }} "
+                f"GRAPH ?h {{ ?ref ?p ?s }} FILTER(?h NOT IN ({touched})) "
+                f"FILTER NOT EXISTS {{ GRAPH ?o {{ ?s a ?t }} FILTER(?o NOT IN ({touched})) }} "
+                "} ORDER BY ?ref LIMIT 50"
             )
-            result = self.store.query(query)
-            for row in getattr(result, "rows", list)():
+            assert isinstance(result, SolutionsResult)
+            for row in result.rows():
+                ref, target = row["ref"].value, row["s"].value  # type: ignore[union-attr]
                 issues.append(
                     Issue(
-                        f"{row['ref'].value} refers to {row['s'].value}, which only graph "
-                        f"{graph} describes",
-                        focus_node=row["ref"].value,
-                        value=row["s"].value,
-                        hint="change the referring record first, or delete both together",
+                        f"{ref} refers to {target}, which this change removes from {graph}",
+                        focus_node=ref,
+                        value=target,
+                        hint="change the referring record first, or change both together",
                     )
                 )
         return issues
+
+    def scope(
+        self,
+        token: Token,
+        graph: str,
+        before: Sequence[pyoxigraph.Triple],
+        after: Sequence[pyoxigraph.Triple],
+    ) -> None:
+        """``check_scope``, plus the countries other graphs give the records ``after`` touches."""
+        subjects = sorted(
+            {t.subject.value for t in after if isinstance(t.subject, pyoxigraph.NamedNode)}
+            - {graph}
+        )
+        stored: set[str] = set()
+        prefix = self.settings.base_iri + "id/country/"
+        for start in range(0, len(subjects), 400):
+            values = " ".join(f"<{s}>" for s in subjects[start : start + 400])
+            predicates = " ".join(f"<{p}>" for p in COUNTRY_PREDICATES)
+            result = self.store.query(
+                f"SELECT DISTINCT ?c WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {predicates} }}"
+                f" GRAPH ?g {{ ?s ?p ?c }} FILTER(?g != <{graph}>) }}"
+            )
+            assert isinstance(result, SolutionsResult)
+            for row in result.rows():
+                code = row["c"].value.removeprefix(prefix)  # type: ignore[union-attr]
+                if row["c"].value.startswith(prefix):  # type: ignore[union-attr]
+                    stored.add(code)
+        check_scope(token, graph, before, after, self.settings.base_iri, stored)
 
     # -- commits -------------------------------------------------------------------------
     def commit(
@@ -229,7 +207,7 @@ class GraphWriter:
             before = {g: self.current(g) for g in graphs}
             for g, triples in graphs.items():
                 check_graph_iri(g)
-                check_scope(token, g, before[g], triples, self.settings.base_iri)
+                self.scope(token, g, before[g], triples)
             issues = self.validate(graphs) if check else []
             result = WriteResult(issues=issues)
             with self.history.connect() as db:
@@ -284,7 +262,7 @@ class GraphWriter:
         require_action(token, "draft")
         check_graph_iri(graph)
         base = self.current(graph)
-        check_scope(token, graph, base, content, self.settings.base_iri)
+        self.scope(token, graph, base, content)
         issues = self.validate({graph: content})
         draft = self.drafts.add(
             who=token.label,
@@ -330,7 +308,7 @@ class GraphWriter:
         draft = self.drafts.get(draft_id)
         if draft.status != "open":
             raise ConflictError(f"draft {draft_id} is {draft.status}, not open")
-        check_scope(token, draft.graph, [], from_ntriples(draft.content_nt), self.settings.base_iri)
+        self.scope(token, draft.graph, [], from_ntriples(draft.content_nt))
         self.drafts.close_draft(
             draft_id, status="returned", reviewer=token.label, comment=comment, commit_id=None
         )

@@ -3,8 +3,9 @@
 The update is parsed (rdflib's update algebra) to find the graphs it writes; it must name them
 (``GRAPH <g>``, ``WITH <g>``, ``CLEAR GRAPH <g>`` …): the default graph is the read-only union
 of all graphs, so writing to it, ``GRAPH ?g`` templates, ``ALL``/``NAMED``/``DEFAULT`` targets,
-``LOAD`` and ``SERVICE`` are refused. Those graphs (and the graphs the update reads by name:
-``GRAPH <g>`` / ``USING <g>`` in its patterns, the source of ``ADD``/``COPY``/``MOVE``) are copied
+``GRAPH ?g`` in a WHERE clause, ``LOAD`` and ``SERVICE`` are refused. Those graphs (and the
+graphs the update reads by name: ``GRAPH <g>`` / ``USING <g>`` in its patterns, the source of
+``ADD``/``COPY``/``MOVE``) are copied
 into an in-memory pyoxigraph store, the update runs there, and each changed graph's new content
 goes through ``GraphWriter.commit`` (scope, SHACL with the stored records it refers to, one
 transaction, history) with a fresh self-description. A refusal changes nothing.
@@ -27,7 +28,6 @@ from unpacs.loader.graph_writes import GraphWriter, WriteResult, redescribe, req
 from unpacs.loader.history import to_ntriples
 from unpacs.loader.tokens import Token
 
-NAMED_READ = re.compile(r"(?:GRAPH|USING(?:\s+NAMED)?|WITH)\s*<([^<>\s]+)>", re.IGNORECASE)
 SOURCE_FILE = "SPARQL Update"
 
 
@@ -43,6 +43,32 @@ def _graph(term: object, what: str) -> str:
     if isinstance(term, Variable):
         raise _refuse(f"{what} uses GRAPH ?{term}: name the graphs it writes")
     raise _refuse(f"{what} writes {term}: only named graphs can be updated")
+
+
+def _read_graphs(node: object, found: set[str]) -> set[str]:
+    """Graphs a WHERE pattern reads by name (``GRAPH <g>``); ``GRAPH ?g`` is refused."""
+    if isinstance(node, CompValue):
+        if node.name == "Graph":
+            found.add(_graph(node["term"], "the WHERE clause"))
+        for value in node.values():
+            _read_graphs(value, found)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _read_graphs(value, found)
+    return found
+
+
+def _reads_union(node: object, inside_graph: bool = False) -> bool:
+    """Whether a WHERE pattern matches triples outside ``GRAPH`` (the union default graph)."""
+    if isinstance(node, CompValue):
+        if node.name == "Graph":
+            return False
+        if node.name == "BGP" and node.get("triples") and not inside_graph:
+            return True
+        return any(_reads_union(v, inside_graph) for v in node.values())
+    if isinstance(node, list | tuple):
+        return any(_reads_union(v, inside_graph) for v in node)
+    return False
 
 
 def _quads_graphs(clause: object, with_graph: str | None, what: str) -> set[str]:
@@ -74,12 +100,27 @@ def written_graphs(update: str, base_iri: str) -> tuple[set[str], set[str]]:
         name = op.name
         if name == "Load":
             raise _refuse("LOAD is not allowed: the server fetches nothing")
-        if name in ("InsertData", "DeleteData", "DeleteWhere"):
+        if name in ("InsertData", "DeleteData"):
             written |= _quads_graphs(op, None, name)
+        elif name == "DeleteWhere":
+            written |= _quads_graphs(op, None, name)
+            read |= written
         elif name == "Modify":
-            with_graph = str(op["withClause"]) if op.get("withClause") is not None else None
-            written |= _quads_graphs(op.get("delete"), with_graph, "DELETE")
-            written |= _quads_graphs(op.get("insert"), with_graph, "INSERT")
+            # CompValue.get returns the key itself for a missing key: test membership instead.
+            with_graph = str(op["withClause"]) if "withClause" in op else None
+            for part in ("delete", "insert"):
+                if part in op:
+                    written |= _quads_graphs(op[part], with_graph, part.upper())
+            if "where" in op:
+                _read_graphs(op["where"], read)
+                if with_graph is None and "using" not in op and _reads_union(op["where"]):
+                    raise _refuse(
+                        "the WHERE clause reads the default graph (the union of all graphs): "
+                        "say which graph it reads with WITH <g>, USING <g> or GRAPH <g> { … }"
+                    )
+            if "using" in op:
+                _read_graphs(op["using"], read)
+                read.update(str(t) for t in _terms(op["using"]))
         elif name in ("Clear", "Drop", "Create"):
             written.add(_graph(op["graphiri"], name.upper()))
         elif name in ("Add", "Copy", "Move"):
@@ -90,8 +131,17 @@ def written_graphs(update: str, base_iri: str) -> tuple[set[str], set[str]]:
                 written.add(source)
         else:
             raise _refuse(f"{name} is not supported")
-    read |= set(NAMED_READ.findall(update))
     return written, read - written
+
+
+def _terms(node: object) -> list[URIRef]:
+    if isinstance(node, URIRef):
+        return [node]
+    if isinstance(node, CompValue):
+        return [t for v in node.values() for t in _terms(v)]
+    if isinstance(node, list | tuple):
+        return [t for v in node for t in _terms(v)]
+    return []
 
 
 def _copy(writer: GraphWriter, graphs: Iterable[str]) -> pyoxigraph.Store:

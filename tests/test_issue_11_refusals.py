@@ -221,3 +221,57 @@ def test_issue_11_validate_never_writes_and_answers_by_accept(
     anonymous = client.post("/validate", data=bad, headers={"Content-Type": "text/turtle"})
     assert anonymous.status_code == 401
     assert dump(store) == before
+
+
+def test_issue_11_scope_follows_the_records_wherever_they_are_written(
+    client: FlaskClient, site: Site
+) -> None:
+    kenyan = f"""
+@prefix org: <http://www.w3.org/ns/org#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<{BASE}id/organization/ict-authority-ken> a org:Organization ; skos:prefLabel "ICT Authority"@en ;
+    dcterms:spatial <{BASE}id/country/KEN> ; dcterms:source <https://icta.go.ke/> .
+"""
+    turtle = {"Content-Type": "text/turtle"}
+    made = client.put(
+        "/graphs",
+        query_string={"graph": BASE + "graph/country/KEN/institutions"},
+        data=kenyan.encode(),
+        headers={**bearer(site.kenya), **turtle},
+    )
+    assert made.status_code == 201, made.json
+    before = dump(store_of(client))
+    # A PHL token may not describe a Kenyan institution, even in a graph under country/PHL.
+    intrusion = (
+        f"<{BASE}id/organization/ict-authority-ken> <http://xmlns.com/foaf/0.1/homepage> "
+        "<https://example.org/> ."
+    )
+    refused = client.put(
+        "/graphs",
+        query_string={"graph": BASE + "graph/country/PHL/notes"},
+        data=intrusion.encode(),
+        headers={**bearer(site.publisher), **turtle},
+    )
+    assert refused.status_code == 403 and "KEN" in refused.json["detail"]
+    # Nor write a graph that names no country at all.
+    nowhere = client.put(
+        "/graphs",
+        query_string={"graph": BASE + "graph/file/notes"},
+        data=f'<{BASE}id/document/x> <http://purl.org/dc/terms/title> "x" .'.encode(),
+        headers={**bearer(site.publisher), **turtle},
+    )
+    assert nowhere.status_code == 403 and "names no country" in nowhere.json["detail"]
+    assert dump(store_of(client)) == before
+
+
+def test_issue_11_removing_a_record_others_point_at_is_refused(
+    client: FlaskClient, site: Site
+) -> None:
+    store = store_of(client)
+    before = dump(store)
+    # graph/seed/philippines without ICTO: stored records elsewhere still point at it?
+    headers = {**bearer(site.publisher), "Accept": "application/json"}
+    deleted = client.delete("/graphs", query_string={"graph": PHL_GRAPH}, headers=headers)
+    assert deleted.status_code == 422, deleted.json
+    assert any("which this change removes" in e["message"] for e in deleted.json["errors"])
+    assert dump(store) == before
