@@ -2,8 +2,9 @@
 
 read -> parse (``pipeline.stage_sources``) -> provenance (who, when, file) -> scope check ->
 SHACL with the stored records the change refers to (``pipeline.check_staged``) -> one
-transactional commit (``Store.replace_graphs``: an empty graph is a deletion) -> history row ->
-``after_commit`` (the executor publishes a new generation). A refusal at any step writes nothing.
+transactional commit (``atomic_replace``, or ``Store.replace_graphs`` remotely; an empty graph is
+a deletion) -> history row -> ``after_commit`` (the executor publishes a new generation). A
+refusal at any step writes nothing.
 
 Who may write which graph: ``loader.steward_scope``.
 """
