@@ -30,9 +30,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-# Rebuilt from scratch whenever the bundled data, shapes or ontology change.
+# `unpacs build` replaces only the bundled graphs (one validated transaction) and leaves what
+# stewards loaded alone, so the store is never deleted; the stamp only skips an unneeded rebuild.
 $(STAMP): $(DATA_FILES) | $(VENV)/.installed
-	rm -rf $(UNPACS_STORE) $(STAMP)
 	$(BIN)/unpacs --store $(UNPACS_STORE) build
 	$(BIN)/python -m unpacs.loader.ontology_docs --out-dir var/def
 	touch $@

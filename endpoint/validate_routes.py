@@ -12,6 +12,7 @@ Templates: ``GET /templates/{record type}.csv`` and ``.xlsx``.
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, json, render_template, request
@@ -135,11 +136,17 @@ def render_report(report: UploadReport, source: Source) -> ResponseReturnValue:
         headers["Content-Disposition"] = f'attachment; filename="{stem}-checked.xlsx"'
         return Response(workbook, mimetype=XLSX, headers=headers)
     if best in ("text/turtle", "application/ld+json"):
-        graph = validation.report_graph(report.issues)
+        # SHACL knows three severities; a conflict with stored graphs blocks like a violation.
+        graph = validation.report_graph(
+            [
+                replace(i, severity="Violation") if i.severity == "Error" else i
+                for i in report.issues
+            ]
+        )
         text = graph.serialize(format="turtle" if best == "text/turtle" else "json-ld")
         return Response(text, mimetype=best, headers=headers)
     items = report_items(report)
-    n_bad = len(validation.violations(report.issues))
+    n_bad = len(report.blocking)
     data_link = None
     if workbook is not None:
         data_link = f"data:{XLSX};base64," + base64.b64encode(workbook).decode("ascii")

@@ -18,7 +18,9 @@ from typing import Any
 import click
 
 from unpacs.loader import formats, validation
+from unpacs.loader.build import build_store
 from unpacs.loader.errors import UnpacsError
+from unpacs.loader.graphs import delete_graphs
 from unpacs.loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
 from unpacs.loader.settings import Settings, from_env
 from unpacs.loader.store.factory import open_store
@@ -61,17 +63,6 @@ def terminal_progress() -> Progress | None:
     return report
 
 
-def data_files(root: Path) -> list[Path]:
-    """The RDF files ``build`` loads: everything under ``reference/`` and ``seed/``."""
-    found = [
-        p
-        for sub in ("reference", "seed")
-        for p in sorted((root / sub).rglob("*"))
-        if p.is_file() and p.suffix in RDF_SUFFIXES
-    ]
-    return found
-
-
 def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
     """Files as given; a directory stands for the RDF files under it (CSV must be named)."""
     out: list[Path] = []
@@ -87,15 +78,6 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
     return out
 
 
-def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
-    """Load the bundled data (validated) in one transaction."""
-    files = data_files(settings.data_dir)
-    if not files:
-        raise UnpacsError(f"no RDF files under {settings.data_dir}/reference or /seed")
-    sources = [read_source(p, settings) for p in files]
-    return load_sources(store, sources, settings, validate=True, progress=progress)
-
-
 def print_report(report: LoadReport) -> None:
     for issue in report.warnings:
         click.echo(issue.format(), err=True)
@@ -106,6 +88,10 @@ def print_report(report: LoadReport) -> None:
     )
     for graph, n in sorted(report.graphs.items()):
         click.echo(f"  {graph}  {n:,}")
+    for graph, records in sorted(report.moved.items()):
+        click.echo(f"moved {len(records)} record(s) out of graph {graph}: " + ", ".join(records))
+    for graph, file in sorted(report.removed.items()):
+        click.echo(f"removed graph {graph} (its file {file} is no longer bundled)")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,6 +111,12 @@ def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
 @click.option("--graph", help="Named graph IRI (one file only).")
 @click.option("--format", "fmt", help="Input format, when the suffix does not tell.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL (trusted dumps, benchmarks).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Move records other graphs describe into this load, and replace a graph first "
+    "loaded from another file.",
+)
 @click.option("--server", help="A running server's URL: load through it (needs --token, --graph).")
 @click.option("--token", help="Steward token, or @file holding it (with --server).")
 @click.option("--draft", is_flag=True, help="With --server: submit a draft for review.")
@@ -135,6 +127,7 @@ def load(
     graph: str | None,
     fmt: str | None,
     no_validate: bool,
+    replace: bool,
     server: str | None,
     token: str | None,
     draft: bool,
@@ -157,15 +150,52 @@ def load(
         click.echo("warning: --no-validate: SHACL validation skipped", err=True)
     with opened_store(settings) as store:
         report = load_sources(
-            store, sources, settings, validate=not no_validate, progress=terminal_progress()
+            store,
+            sources,
+            settings,
+            validate=not no_validate,
+            progress=terminal_progress(),
+            replace=replace,
         )
     print_report(report)
 
 
 @cli.command()
+@click.option("--graph", "graphs", multiple=True, required=True, help="Graph IRI (repeatable).")
+@click.option("--force", is_flag=True, help="Delete even when other graphs link to its records.")
+@click.option("--server", help="A running server's URL: delete through it (needs --token).")
+@click.option("--token", help="Steward token, or @file holding it (with --server).")
+@click.pass_context
+def delete(
+    ctx: click.Context,
+    graphs: tuple[str, ...],
+    force: bool,
+    server: str | None,
+    token: str | None,
+) -> None:
+    """Remove named graphs in one transaction (refused when other records link to them)."""
+    if server:
+        from unpacs.loader.cli_steward import remote_delete
+
+        if not token or force:
+            raise click.UsageError("--server needs --token (and never --force)")
+        for graph in graphs:
+            remote_delete(server, token, graph)
+            click.echo(f"deleted graph {graph} through {server}")
+        return
+    with opened_store(settings_of(ctx)) as store:
+        removed = delete_graphs(store, graphs, force=force)
+    for graph, n in removed.items():
+        click.echo(f"deleted graph {graph} ({n:,} triples)")
+
+
+@cli.command()
 @click.pass_context
 def build(ctx: click.Context) -> None:
-    """Load the bundled data (data/reference, data/seed), validated."""
+    """Replace the bundled graphs (data/reference, data/seed, ontology, shapes), validated.
+
+    Every other graph (what stewards loaded) is left as it is.
+    """
     settings = settings_of(ctx)
     with opened_store(settings) as store:
         report = build_store(store, settings, terminal_progress())
@@ -182,8 +212,11 @@ def build(ctx: click.Context) -> None:
     show_default=True,
 )
 @click.option("--no-store", is_flag=True, help="Validate the files alone, not against the store.")
+@click.option("--replace", is_flag=True, help="Check as `load --replace` would.")
 @click.pass_context
-def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bool) -> None:
+def validate(
+    ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bool, replace: bool
+) -> None:
     """Validate FILES against the shapes (with the stored records they refer to); write nothing."""
     settings = settings_of(ctx)
     sources = [read_source(p, settings) for p in expand_paths(files)]
@@ -192,7 +225,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], out: str, no_store: bo
         issues = validate_sources(store, sources, settings)
     else:
         with opened_store(settings) as store:
-            issues = validate_sources(store, sources, settings)
+            issues = validate_sources(store, sources, settings, replace=replace)
     conforms = not validation.violations(issues)
     if out == "json":
         click.echo(

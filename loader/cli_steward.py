@@ -20,15 +20,12 @@ import click
 
 from unpacs.loader import formats
 from unpacs.loader.errors import InputError, StoreBusyError, UnpacsError
-from unpacs.loader.graph_writes import GraphWriter
 from unpacs.loader.record_templates import csv_template, template_columns
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.factory import open_store
 from unpacs.loader.store.protocol import SolutionsResult, Store
 from unpacs.loader.templates_xlsx import concept_labels, country_names, xlsx_template
-from unpacs.loader.tokens import ACTIONS, ALL_COUNTRIES, Token, add_token
-
-OPERATOR = Token("operator (command line)", "", (ALL_COUNTRIES,), ACTIONS)
+from unpacs.loader.tokens import ACTIONS, add_token
 
 
 def read_token(value: str) -> str:
@@ -97,19 +94,8 @@ def remote_load(
     )
 
 
-def local_delete(settings: Settings, graph: str, comment: str | None) -> dict[str, object]:
-    """Delete through the same writer as the server (dangling-reference check, history)."""
-    store = open_store(settings)
-    try:
-        writer = GraphWriter(store, settings, lambda: None)
-        if graph not in store.graph_names():
-            raise InputError(f"no graph {graph} in {store.description}")
-        result = writer.commit(
-            OPERATOR, {graph: []}, action="delete", source_file=None, comment=comment
-        )
-    finally:
-        store.close()
-    return {"graphs": result.graphs, "commits": result.commits}
+def remote_delete(server: str, token: str, graph: str) -> dict[str, object]:
+    return send("DELETE", graphs_url(server, "/graphs", graph), read_token(token), None, None)
 
 
 def _select(store: Store) -> Callable[[str], list[dict[str, str]]]:
@@ -201,35 +187,3 @@ def register(cli: click.Group, settings_of: Callable[[click.Context], Settings])
         target = output or Path(f"{record_type}.{fmt}")
         target.write_bytes(data)
         click.echo(f"wrote {target}", err=True)
-
-    if "delete" not in cli.commands:
-
-        @cli.command()
-        @click.option("--graph", required=True, help="The graph to remove.")
-        @click.option("--server", help="A running server's URL: delete through it.")
-        @click.option("--token", help="Steward token (or @file) for --server.")
-        @click.option("--comment", help="Why, for the history.")
-        @click.pass_context
-        def delete(
-            ctx: click.Context,
-            graph: str,
-            server: str | None,
-            token: str | None,
-            comment: str | None,
-        ) -> None:
-            """Remove a graph in one transaction (refused while other records point into it)."""
-            if server:
-                if not token:
-                    raise click.UsageError("--server needs --token")
-                url = graphs_url(server, "/graphs", graph)
-                if comment:
-                    url += "&" + urllib.parse.urlencode({"comment": comment})
-                outcome = send("DELETE", url, read_token(token), None, None)
-            else:
-                settings: Settings = settings_of(ctx)
-                if settings.store_is_remote:
-                    raise click.UsageError(
-                        "delete a graph of a remote engine through its own tools"
-                    )
-                outcome = local_delete(settings, graph, comment)
-            click.echo(f"deleted {graph} (commit {outcome.get('commits')})")

@@ -27,6 +27,7 @@ from unpacs.loader.errors import (
     ValidationFailedError,
 )
 from unpacs.loader.graph_diff import flatten
+from unpacs.loader.graphs import plan_load
 from unpacs.loader.history import History, from_ntriples, to_ntriples
 from unpacs.loader.pipeline import Source, check_staged, stage_sources
 from unpacs.loader.provenance import content_hash, describe_graph, sources_in
@@ -111,6 +112,8 @@ class GraphWriter:
     def validate(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> list[Issue]:
         """SHACL of the new contents with the stored records they refer to; raises on violations."""
         non_empty = {g: list(t) for g, t in graphs.items() if t}
+        # A record lives in one graph: describing it in another is refused, naming its graph.
+        plan_load(self.store, non_empty, base_iri=self.settings.base_iri, chosen=list(graphs))
         issues = check_staged(non_empty, self.store, self.settings) if non_empty else []
         issues += self.dangling(graphs)
         if validation.violations(issues):

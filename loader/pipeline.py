@@ -7,7 +7,7 @@ Any failure before the commit raises and leaves the store untouched.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from unpacs.loader import formats, validation
 from unpacs.loader.csv_records import parse_csv_records
 from unpacs.loader.errors import InputError, InputTooLargeError, Issue, ValidationFailedError
 from unpacs.loader.formats import Format
+from unpacs.loader.graphs import LoadPlan, plan_load
 from unpacs.loader.parsing import parse_rdf
 from unpacs.loader.provenance import content_hash, describe_graph, sources_in
 from unpacs.loader.settings import Settings
@@ -39,12 +40,20 @@ class Source:
     fmt: Format
     graph: str
     file_name: str
+    # dcterms:source IRIs for the graph's description besides those its records state.
+    sources: tuple[str, ...] = ()
+    # True when the graph was chosen (``--graph``) rather than derived from the file's path.
+    chosen: bool = False
 
 
 @dataclass
 class LoadReport:
     graphs: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    # Graphs removed by the same commit -> the source file their description named.
+    removed: dict[str, str] = field(default_factory=dict)
+    # Records moved here by ``--replace``: graph they left -> record IRIs.
+    moved: dict[str, list[str]] = field(default_factory=dict)
     validated: bool = True
     committed: bool = False
     seconds: float = 0.0
@@ -59,13 +68,19 @@ class LoadReport:
 
 
 def graph_for_path(path: Path, settings: Settings) -> str:
-    """``data/seed/philippines.ttl`` -> ``{base}graph/seed/philippines``; other files by stem."""
+    """``data/seed/philippines.ttl`` -> ``{base}graph/seed/philippines``.
+
+    Other files by folder and stem (``other/x.ttl`` -> ``{base}graph/file/other/x``), so that
+    same-named files of different folders get different graphs; where two paths still meet,
+    the load is refused because the stored graph names another source file (``loader.graphs``).
+    """
     resolved = path.resolve()
     data_dir = settings.data_dir.resolve()
     if resolved.is_relative_to(data_dir):
         parts = resolved.relative_to(data_dir).with_suffix("").parts
         return graph_iri(settings.base_iri, "/".join(slugify(p) or "file" for p in parts))
-    return graph_iri(settings.base_iri, "file/" + (slugify(path.stem) or "file"))
+    folder = slugify(resolved.parent.name) or "root"
+    return graph_iri(settings.base_iri, f"file/{folder}/{slugify(path.stem) or 'file'}")
 
 
 def read_source(
@@ -84,8 +99,16 @@ def read_source(
     try:
         name = str(path.resolve().relative_to(settings.data_dir.resolve()))
     except ValueError:
-        name = path.name
-    return Source(str(path), path.read_bytes(), fmt, graph or graph_for_path(path, settings), name)
+        # The whole path: a later load of another file with the same name must be told apart.
+        name = str(path.resolve())
+    return Source(
+        str(path),
+        path.read_bytes(),
+        fmt,
+        graph or graph_for_path(path, settings),
+        name,
+        chosen=graph is not None,
+    )
 
 
 def _parse(
@@ -148,7 +171,10 @@ def stage_sources(
             describe_graph(
                 g,
                 base_iri=settings.base_iri,
-                sources=sources_in(triples),
+                sources=sorted(
+                    {*sources_in(triples), *map(pyoxigraph.NamedNode, source.sources)},
+                    key=lambda n: n.value,
+                ),
                 file_name=source.file_name,
                 digest=content_hash(source.data),
                 validated=validated,
@@ -162,10 +188,15 @@ def check_staged(
     store: Store,
     settings: Settings,
     file_names: dict[str, str] | None = None,
+    *,
+    replaced: Iterable[str] = (),
+    context: Mapping[str, Sequence[pyoxigraph.Triple]] | None = None,
 ) -> list[Issue]:
     """SHACL-validate the staged graphs together with the stored records they refer to.
 
-    ``file_names`` (graph IRI -> file) lets each issue name the file its focus node came from.
+    ``file_names`` (graph IRI -> file) lets each issue name the file its focus node came from;
+    stored graphs in ``replaced`` (removed or rewritten by the same commit) are not looked at;
+    ``context`` holds what rewritten graphs will contain, seen but not judged.
     """
     file_names = file_names or {}
     focus_graph = {
@@ -174,7 +205,7 @@ def check_staged(
         for t in ts
         if isinstance(t.subject, pyoxigraph.NamedNode)
     }
-    data, focus = validation_data(graphs, store)
+    data, focus = validation_data(graphs, store, replaced=replaced, context=context or {})
     shapes = validation.load_shapes(settings.shapes_dir, settings.base_iri)
     issues = validation.validate_graph(data, shapes, focus_nodes=focus)
     return [
@@ -190,10 +221,43 @@ def _file_names(
     return {g: by_graph.get(g) or fallback or g for g in graphs}
 
 
-def validate_sources(store: Store, sources: Sequence[Source], settings: Settings) -> list[Issue]:
+def validate_sources(
+    store: Store, sources: Sequence[Source], settings: Settings, *, replace: bool = False
+) -> list[Issue]:
     """Everything ``load_sources`` checks, without writing."""
     graphs = stage_sources(sources, settings, store, validated=True)
-    return check_staged(graphs, store, settings, _file_names(graphs, sources))
+    plan = _plan(store, graphs, sources, settings, replace=replace)
+    return check_staged(
+        graphs,
+        store,
+        settings,
+        _file_names(graphs, sources),
+        replaced=[*plan.emptied, *plan.trimmed],
+        context=plan.trimmed,
+    )
+
+
+def _plan(
+    store: Store,
+    graphs: dict[str, list[pyoxigraph.Triple]],
+    sources: Sequence[Source],
+    settings: Settings,
+    *,
+    replace: bool,
+    owned: bool = False,
+    drop: Sequence[str] = (),
+) -> LoadPlan:
+    # Before SHACL: a record that lives in another graph would otherwise end in confusing
+    # results about its two descriptions (its stored blank nodes are not in the data).
+    return plan_load(
+        store,
+        graphs,
+        base_iri=settings.base_iri,
+        chosen={s.graph for s in sources if s.chosen},
+        replace=replace,
+        warn_only=owned,
+        dropping=drop,
+    )
 
 
 def load_sources(
@@ -203,13 +267,31 @@ def load_sources(
     *,
     validate: bool = True,
     progress: Progress | None = None,
+    drop: Sequence[str] = (),
+    replace: bool = False,
+    owned: bool = False,
 ) -> LoadReport:
-    """Load all ``sources`` in one transaction, or nothing; raises on any problem."""
+    """Load all ``sources`` in one transaction, or nothing; raises on any problem.
+
+    The graphs in ``drop`` are removed by the same commit (and not used for validation).
+    ``replace`` moves records that other graphs describe into this load's graphs and allows
+    replacing a graph first loaded from another file (``loader.graphs.plan_load``); ``owned``
+    (``build``) only warns about records that other graphs describe.
+    """
     started = time.perf_counter()
     report = LoadReport(validated=validate)
     graphs = stage_sources(sources, settings, store, validated=validate, progress=progress)
+    plan = _plan(store, graphs, sources, settings, replace=replace, owned=owned, drop=drop)
+    drop = [*drop, *plan.emptied]
     if validate:
-        report.issues = check_staged(graphs, store, settings, _file_names(graphs, sources))
+        report.issues = check_staged(
+            graphs,
+            store,
+            settings,
+            _file_names(graphs, sources),
+            replaced=[*drop, *plan.trimmed],
+            context=plan.trimmed,
+        )
         if progress:
             progress("validated", sum(len(t) for t in graphs.values()))
         blocking = validation.violations(report.issues)
@@ -222,10 +304,12 @@ def load_sources(
     if not validate and isinstance(store, OxigraphStore) and store.is_empty():
         store.bulk_add_graphs(graphs)
     else:
-        store.replace_graphs(graphs)
+        store.replace_graphs({**plan.trimmed, **graphs}, drop=drop)
     if progress:
         progress("committed", sum(len(t) for t in graphs.values()))
     report.graphs = {g: len(t) for g, t in graphs.items()}
+    report.issues = [*report.issues, *plan.warnings]
+    report.moved = plan.moved
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 import pyoxigraph
 
-from unpacs.loader import validation
 from unpacs.loader.errors import InputError, Issue
+from unpacs.loader.graphs import plan_load
 from unpacs.loader.pipeline import Source, check_staged, stage_sources
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import SolutionsResult, Store
@@ -30,8 +30,13 @@ class UploadReport:
     table: SheetTable | None = None
 
     @property
+    def blocking(self) -> list[Issue]:
+        # "Error": a conflict with stored graphs (``loader.graphs``), which blocks a load too.
+        return [i for i in self.issues if i.severity in ("Violation", "Error")]
+
+    @property
     def conforms(self) -> bool:
-        return not validation.violations(self.issues)
+        return not self.blocking
 
 
 def error_issues(error: InputError) -> list[Issue]:
@@ -94,7 +99,11 @@ def check_upload(
             report.graph = found
             staged = {found: triples}
     report.triples = sum(len(t) for t in staged.values())
-    report.issues = check_staged(staged, store, settings, {g: source.name for g in staged})
+    try:
+        plan_load(store, staged, base_iri=settings.base_iri, chosen=list(staged))
+    except InputError as error:
+        report.issues = error_issues(error)
+    report.issues += check_staged(staged, store, settings, {g: source.name for g in staged})
     return report
 
 

@@ -21,23 +21,83 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import BNode
 
-from unpacs.loader.errors import Issue
+from unpacs.loader import formats
+from unpacs.loader.errors import ConfigError, Issue, UnpacsError
+from unpacs.loader.parsing import parse_rdf
 
 _LOCK = threading.Lock()
 _SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
 
+SHAPES_HINT = (
+    "set UNPACS_SHAPES_DIR to a folder of SHACL *.ttl files, or unset it for the bundled shapes"
+)
+
+
+def shape_files(shapes_dir: Path) -> list[Path]:
+    """The ``*.ttl`` files of ``shapes_dir``; a missing or empty folder is a ``ConfigError``.
+
+    Validating against no shapes would say "conforms" about anything, so it must never happen.
+    """
+    folder = Path(shapes_dir)
+    if not folder.is_dir():
+        raise ConfigError(f"shapes folder {folder} does not exist", hint=SHAPES_HINT)
+    found = sorted(p for p in folder.glob("*.ttl") if p.is_file())
+    if not found:
+        raise ConfigError(f"shapes folder {folder} holds no *.ttl shape files", hint=SHAPES_HINT)
+    return found
+
+
 def load_shapes(shapes_dir: Path, base_iri: str) -> Graph:
-    """All ``*.ttl`` shape files of ``shapes_dir`` as one graph, relative IRIs resolved."""
-    return _load_shapes_cached(str(Path(shapes_dir).resolve()), base_iri)
+    """All ``*.ttl`` shape files of ``shapes_dir`` as one graph, relative IRIs resolved.
+
+    Raises ``ConfigError`` when the folder is missing or empty, a file does not parse, or no
+    ``sh:NodeShape`` / ``sh:PropertyShape`` is declared: the gate fails closed.
+    """
+    files = shape_files(shapes_dir)
+    # The key holds each file's size and mtime, so an edited shapes file is read again.
+    stamp = tuple((str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _load_shapes_cached(stamp, base_iri)
 
 
 @lru_cache(maxsize=8)
-def _load_shapes_cached(shapes_dir: str, base_iri: str) -> Graph:
+def _load_shapes_cached(files: tuple[tuple[str, int, int], ...], base_iri: str) -> Graph:
     graph = Graph()
-    for path in sorted(Path(shapes_dir).glob("*.ttl")):
-        graph.parse(path, format="turtle", publicID=base_iri)
+    for name, _mtime, _size in files:
+        data = Path(name).read_bytes()
+        try:
+            # pyoxigraph first: its syntax errors carry a line and column, rdflib's often do not.
+            parse_rdf(data, formats.by_name("turtle"), file=name, base_iri=base_iri)
+            graph.parse(data=data, format="turtle", publicID=base_iri)
+        except UnpacsError as error:
+            raise ConfigError(
+                f"shapes file does not parse: {error.message}",
+                file=name,
+                line=error.line,
+                column=error.column,
+                hint=f"fix the shapes file; {SHAPES_HINT}",
+            ) from None
+        except Exception as error:  # rdflib raises many types for bad Turtle
+            raise ConfigError(
+                f"shapes file does not parse: {_first_line(error)}",
+                file=name,
+                hint=f"fix the shapes file; {SHAPES_HINT}",
+            ) from None
+    declared = any(graph.subjects(RDF.type, SH.NodeShape)) or any(
+        graph.subjects(RDF.type, SH.PropertyShape)
+    )
+    if not declared:
+        folder = str(Path(files[0][0]).parent)
+        raise ConfigError(
+            f"shapes folder {folder} declares no sh:NodeShape or sh:PropertyShape",
+            hint=SHAPES_HINT,
+        )
     return graph
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split())[:300]
 
 
 @contextmanager

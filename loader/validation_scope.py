@@ -7,7 +7,7 @@ the load does not replace), so ``sh:class`` and cardinality checks see the whole
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph
 from rdflib import BNode, Graph, Literal, URIRef
@@ -61,10 +61,22 @@ def stored_neighbours(
 
 
 def validation_data(
-    graphs: dict[str, list[pyoxigraph.Triple]], store: Store
+    graphs: dict[str, list[pyoxigraph.Triple]],
+    store: Store,
+    *,
+    replaced: Iterable[str] = (),
+    context: Mapping[str, Sequence[pyoxigraph.Triple]] | None = None,
 ) -> tuple[Graph, set[Node]]:
-    """The rdflib graph to validate and the focus nodes whose results count."""
+    """The rdflib graph to validate and the focus nodes whose results count.
+
+    Stored graphs that the commit replaces (the staged ones and ``replaced``) are not read;
+    ``context`` (what rewritten graphs will hold) is part of the data but not of the focus.
+    """
+    excluded = {*graphs, *replaced, *(context or {})}
     data = Graph()
+    for triples in (context or {}).values():
+        for t in triples:
+            data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
     focus: set[Node] = set()
     mentioned: set[pyoxigraph.NamedNode] = set()
     for triples in graphs.values():
@@ -83,7 +95,7 @@ def validation_data(
     for _hop in range(NEIGHBOUR_HOPS):
         fetched |= frontier
         found: set[pyoxigraph.NamedNode] = set()
-        for t in stored_neighbours(store, frontier, graphs):
+        for t in stored_neighbours(store, frontier, excluded):
             data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
             if isinstance(t.object, pyoxigraph.NamedNode):
                 found.add(t.object)

@@ -36,12 +36,10 @@ def _oxigraph_binary() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Oxigraph server (PyPI package `oxigraph`) on a free port; yields its base URL."""
+def _serve_oxigraph(location: Path, *extra: str) -> Iterator[str]:
+    """Run ``oxigraph serve`` on a free port until the generator is closed; yields its URL."""
     port = _free_port()
-    location = tmp_path_factory.mktemp("oxigraph-server")
-    log = (location.parent / "oxigraph-server.log").open("wb")
+    log = (location.parent / f"{location.name}.log").open("wb")
     process = subprocess.Popen(
         [
             _oxigraph_binary(),
@@ -50,7 +48,7 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             str(location),
             "--bind",
             f"127.0.0.1:{port}",
-            "--union-default-graph",
+            *extra,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -77,6 +75,18 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph server (PyPI package `oxigraph`) on a free port; yields its base URL."""
+    yield from _serve_oxigraph(tmp_path_factory.mktemp("oxigraph-server"), "--union-default-graph")
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server_without_union(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph server whose default graph is only the default graph (its own default)."""
+    yield from _serve_oxigraph(tmp_path_factory.mktemp("oxigraph-no-union"))
 
 
 @pytest.fixture

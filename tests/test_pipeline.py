@@ -190,8 +190,8 @@ def test_no_validate_is_recorded_in_provenance(store: OxigraphStore, settings: S
 
 def test_graph_names_follow_the_data_folder(settings: Settings, tmp_path: Path) -> None:
     assert graph_for_path(DATA / "valid.ttl", settings) == BASE + "graph/valid"
-    outside = tmp_path / "My Records.ttl"
-    assert graph_for_path(outside, settings) == BASE + "graph/file/my-records"
+    outside = tmp_path / "Steward Files" / "My Records.ttl"
+    assert graph_for_path(outside, settings) == BASE + "graph/file/steward-files/my-records"
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

@@ -163,3 +163,18 @@ def test_bad_query_is_a_query_error(any_store: Store) -> None:
 def test_update(any_store: Store) -> None:
     any_store.update(f"INSERT DATA {{ GRAPH <{G1}> {{ <{EX}x> <{EX}p> <{EX}y> }} }}")
     assert any_store.query(f"ASK {{ <{EX}x> <{EX}p> <{EX}y> }}") == BooleanResult(True)
+
+
+def test_replace_and_drop_in_one_transaction(filled: Store) -> None:
+    g3 = EX + "graph/3"
+    filled.replace_graphs({g3: [triple("c", "name", pyoxigraph.Literal("Gamma"))]}, drop=[G2])
+    assert filled.graph_names() == [G1, g3]
+    filled.replace_graphs({G1: []}, drop=[g3, EX + "graph/never-there"])
+    assert filled.graph_names() == []
+
+
+def test_a_refused_drop_changes_nothing(filled: Store) -> None:
+    before = filled.graph_names()
+    with pytest.raises(Exception):  # noqa: B017 - either store's own error is fine here
+        filled.replace_graphs({}, drop=[G1, "not an iri"])
+    assert filled.graph_names() == before

@@ -115,8 +115,10 @@ class OxigraphStore:
         except (OSError, ValueError) as error:
             raise QueryError(f"update failed: {error}") from None
 
-    def replace_graphs(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> None:
-        if not graphs:
+    def replace_graphs(
+        self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]], *, drop: Sequence[str] = ()
+    ) -> None:
+        if not graphs and not drop:
             return
         token = uuid.uuid4().hex
         staging = {g: f"{STAGING_PREFIX}{token}:{i}" for i, g in enumerate(graphs)}
@@ -131,7 +133,13 @@ class OxigraphStore:
             # Two transactions: the new content lands in hidden staging graphs, then one update
             # swaps all of them in. Either both happen, or staging graphs are dropped on reopen.
             self._store.extend(staged_quads())
-            self._store.update(" ; ".join(f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in graphs))
+            steps = [f"DROP SILENT GRAPH <{g}>" for g in drop if g not in graphs]
+            # MOVE of a graph that got no triples would leave the old content: drop it instead.
+            steps += [
+                f"MOVE SILENT <{staging[g]}> TO <{g}>" if graphs[g] else f"DROP SILENT GRAPH <{g}>"
+                for g in graphs
+            ]
+            self._store.update(" ; ".join(steps))
         except Exception:
             self._drop_staging_graphs()
             raise

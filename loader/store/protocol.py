@@ -111,8 +111,13 @@ class Store(Protocol):
         """Run a SPARQL 1.1 update in one transaction."""
         ...
 
-    def replace_graphs(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> None:
-        """Atomically replace each named graph's content (all graphs or none)."""
+    def replace_graphs(
+        self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]], *, drop: Sequence[str] = ()
+    ) -> None:
+        """Atomically replace each named graph's content and remove the ``drop`` graphs.
+
+        One transaction: every graph changes, or none.
+        """
         ...
 
     def graph_names(self) -> list[str]: ...

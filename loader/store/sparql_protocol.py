@@ -4,22 +4,35 @@ The engine must use the union of its named graphs as the default graph, as the e
 does (Oxigraph server: ``oxigraph serve --union-default-graph``; Fuseki/TDB2:
 ``tdb2:unionDefaultGraph true``). Responses are parsed with pyoxigraph's own parsers, so results
 have the same types as the embedded store's. Nothing here asks the engine to fetch a URL.
+
+Fail closed: every answer but 2xx is an error naming the URL, the HTTP status and the engine's
+message, so nothing is reported as loaded that the engine did not confirm; and before its first
+query or write a store object checks once that the engine really reads the union of its graphs.
 """
 
 from __future__ import annotations
 
+import ast
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO
 
 import pyoxigraph
 from SPARQLWrapper import CONSTRUCT, DESCRIBE, POST, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    SPARQLWrapperException,
+    Unauthorized,
+    URITooLong,
+)
 
-from unpacs.loader.errors import QueryError, StoreError
+from unpacs.loader.errors import ConfigError, QueryError, StoreError
 from unpacs.loader.formats import Format
 from unpacs.loader.store.protocol import (
     BooleanResult,
@@ -36,6 +49,48 @@ STATS_CLASSES = (
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 USER_AGENT = "unpacs (SPARQL 1.1 protocol client)"
+DETAIL_CHARS = 300
+# SPARQLWrapper turns these statuses into its own exceptions and keeps only the body.
+WRAPPER_STATUS = {
+    QueryBadFormed: 400,
+    Unauthorized: 401,
+    EndPointNotFound: 404,
+    URITooLong: 414,
+    EndPointInternalError: 500,
+}
+UNION_HINT = (
+    "make the engine's default graph the union of its named graphs: Oxigraph "
+    "`oxigraph serve --union-default-graph`; Fuseki/TDB2 `tdb2:unionDefaultGraph true` on the "
+    "dataset; Stardog the database option `query.all.graphs=true`"
+)
+
+
+def _trimmed(body: bytes | str) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = " ".join(text.split())
+    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "\u2026"
+
+
+def _status_and_detail(error: BaseException) -> tuple[int | None, str]:
+    """HTTP status and the engine's own message (trimmed) of a failed request, if it had one."""
+    if isinstance(error, urllib.error.HTTPError):
+        try:
+            body = error.read()
+        except OSError:
+            body = b""
+        return error.code, _trimmed(body or str(error.reason or ""))
+    if isinstance(error, SPARQLWrapperException):
+        cause = error.__context__
+        status = cause.code if isinstance(cause, urllib.error.HTTPError) else None
+        status = status or WRAPPER_STATUS.get(type(error))
+        # SPARQLWrapper keeps the body only as the repr() after "Response:" in its message.
+        raw = str(error).split("Response:", 1)[-1].strip() if "Response:" in str(error) else ""
+        try:
+            literal: object = ast.literal_eval(raw) if raw else b""
+        except (ValueError, SyntaxError):
+            literal = raw
+        return status, _trimmed(literal if isinstance(literal, bytes | str) else str(literal))
+    return None, ""
 
 
 def _sibling(query_url: str, name: str) -> str | None:
@@ -68,6 +123,7 @@ class SparqlProtocolStore:
         self.graph_store_url = derived_store
         self.timeout = timeout
         self.description = f"SPARQL endpoint {query_url}"
+        self._union_checked = False
 
     # -- protocol plumbing -------------------------------------------------------------------
 
@@ -80,17 +136,23 @@ class SparqlProtocolStore:
         return wrapper
 
     def _fail(self, url: str, error: Exception) -> StoreError | QueryError:
-        if isinstance(error, urllib.error.HTTPError) and error.code < 500:
-            detail = error.read().decode("utf-8", "replace").strip() or str(error)
-            return QueryError(f"the SPARQL engine refused the request: {detail}")
-        if isinstance(error, SPARQLWrapperException):
-            # SPARQLWrapper puts the engine's own message after its explanation.
-            detail = str(error).split("Response:", 1)[-1].strip().removeprefix("b'").rstrip("'")
-            return QueryError(f"the SPARQL engine refused the request: {detail}")
-        return StoreError(
-            f"cannot reach the SPARQL engine at {url}: {error}",
-            hint="check that the engine is running and the URL is right",
-        )
+        """The error for a request that did not succeed: never an empty success."""
+        status, detail = _status_and_detail(error)
+        if status is None:
+            return StoreError(
+                f"cannot reach the SPARQL engine at {url}: {error}",
+                hint="check that the engine is running and the URL is right",
+            )
+        message = f"{url} answered HTTP {status}" + (f": {detail}" if detail else "")
+        if status == 400 and url in (self.query_url, self.update_url):
+            # 400 is the engine judging the SPARQL text: a bad request, as the embedded store says.
+            return QueryError(f"the SPARQL engine refused the request: {message}")
+        hint = {
+            401: "the engine wants credentials for this URL",
+            403: "the engine does not allow this request (is it read-only?)",
+            404: "check the URL (UNPACS_STORE, UNPACS_UPDATE_URL, UNPACS_GRAPH_STORE_URL)",
+        }.get(status, "nothing was changed by this request; see the engine's log")
+        return StoreError(f"the SPARQL engine did not accept the request: {message}", hint=hint)
 
     def _request(
         self,
@@ -101,6 +163,7 @@ class SparqlProtocolStore:
         content_type: str | None = None,
         accept: str | None = None,
     ) -> bytes:
+        """One HTTP request; any answer but 2xx raises (urllib raises ``HTTPError`` for them)."""
         request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - http(s) only
         if content_type:
             request.add_header("Content-Type", content_type)
@@ -111,12 +174,83 @@ class SparqlProtocolStore:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 data: bytes = response.read()
                 return data
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                return b""
+        except OSError as error:  # HTTPError is an OSError too
             raise self._fail(url, error) from None
-        except OSError as error:
-            raise self._fail(url, error) from None
+
+    def _ensure_union_default_graph(self) -> None:
+        """Refuse an engine whose default graph is not the union of its named graphs.
+
+        Checked once per store object, before its first query or write: on such an engine a
+        build "succeeds" and every query then answers nothing. A stored triple is looked up
+        through the default graph; an empty engine gets a probe triple in a scratch graph.
+        """
+        if self._union_checked:
+            return
+        self._union_checked = True
+        try:
+            sample = self._select_json(
+                "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o "
+                "FILTER(isIRI(?s) && !isBlank(?o)) } } LIMIT 1"
+            )
+            if sample:
+                row = sample[0]
+                graph, triple = row["g"], f"{row['s']} {row['p']} {row['o']}"
+                seen = self._ask_json(f"ASK {{ {triple} }}")
+            else:
+                graph = f"urn:unpacs:probe:{uuid.uuid4().hex}"
+                triple = f'<{graph}> <urn:unpacs:probe> "probe"'
+                self._post_update(f"INSERT DATA {{ GRAPH <{graph}> {{ {triple} }} }}")
+                try:
+                    seen = self._ask_json(f"ASK {{ {triple} }}")
+                finally:
+                    self._post_update(f"DROP SILENT GRAPH <{graph}>")
+        except BaseException:
+            self._union_checked = False
+            raise
+        if not seen:
+            self._union_checked = False
+            raise ConfigError(
+                f"the SPARQL engine at {self.query_url} does not use the union of its named "
+                f"graphs as the default graph: a triple of graph {graph} is not seen by a query "
+                "without GRAPH, so every query would miss the stored records",
+                hint=UNION_HINT,
+            )
+
+    def _select_json(self, sparql: str) -> list[dict[str, str]]:
+        """A small SELECT whose terms come back in N-Triples syntax (for the union probe)."""
+        data = self._request(
+            self.query_url,
+            method="POST",
+            body=sparql.encode(),
+            content_type="application/sparql-query",
+            accept=RESULTS_JSON,
+        )
+        parsed = pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
+        if not isinstance(parsed, pyoxigraph.QuerySolutions):
+            raise StoreError(f"{self.query_url} did not answer a SELECT with solutions")
+        names = [v.value for v in parsed.variables]
+        return [{n: str(row[n]) for n in names if row[n] is not None} for row in parsed]
+
+    def _ask_json(self, sparql: str) -> bool:
+        data = self._request(
+            self.query_url,
+            method="POST",
+            body=sparql.encode(),
+            content_type="application/sparql-query",
+            accept=RESULTS_JSON,
+        )
+        parsed = pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
+        if not isinstance(parsed, pyoxigraph.QueryBoolean):
+            raise StoreError(f"{self.query_url} did not answer an ASK with a boolean")
+        return bool(parsed)
+
+    def _post_update(self, sparql: str) -> None:
+        self._request(
+            self.update_url,
+            method="POST",
+            body=sparql.encode(),
+            content_type="application/sparql-update",
+        )
 
     # -- Store protocol ----------------------------------------------------------------------
 
@@ -127,6 +261,7 @@ class SparqlProtocolStore:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
     ) -> QueryResult:
+        self._ensure_union_default_graph()
         wrapper = self._wrapper(self.query_url)
         with warnings.catch_warnings():
             # SPARQLWrapper warns when its regex cannot tell the query form; the engine judges.
@@ -157,18 +292,16 @@ class SparqlProtocolStore:
         raise StoreError(f"unexpected answer from {self.query_url}")
 
     def update(self, sparql: str) -> None:
-        self._request(
-            self.update_url,
-            method="POST",
-            body=sparql.encode(),
-            content_type="application/sparql-update",
-        )
+        self._ensure_union_default_graph()
+        self._post_update(sparql)
 
-    def replace_graphs(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> None:
-        if not graphs:
+    def replace_graphs(
+        self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]], *, drop: Sequence[str] = ()
+    ) -> None:
+        if not graphs and not drop:
             return
         # One update request: the engine applies it atomically, so all graphs change or none.
-        parts = []
+        parts = [f"DROP SILENT GRAPH <{g}>" for g in drop if g not in graphs]
         for graph, triples in graphs.items():
             # pyoxigraph terms print themselves in N-Triples syntax.
             body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
@@ -200,6 +333,7 @@ class SparqlProtocolStore:
             )
 
     def _get_graph(self, graph: str | None) -> bytes:
+        self._ensure_union_default_graph()
         target = "default" if graph is None else "graph=" + urllib.parse.quote(graph, safe="")
         return self._request(f"{self.graph_store_url}?{target}", accept=NTRIPLES)
 

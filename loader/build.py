@@ -1,0 +1,95 @@
+"""``unpacs build``: replace the bundled graphs, and only them, in one validated transaction.
+
+The bundled graphs are those of the files under ``data/reference`` and ``data/seed``
+(``{base}graph/reference/...``, ``{base}graph/seed/...``), the ontology (``{base}graph/ontology``)
+and the shapes (``{base}graph/shapes``). Every other graph (what stewards loaded) is left as it
+is, so a rebuild after a ``git pull`` never loses their records. A bundled graph whose file is
+no longer bundled is removed in the same transaction and reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from unpacs.loader import formats, resources, validation
+from unpacs.loader.errors import ConfigError
+from unpacs.loader.graphs import stored_source_files
+from unpacs.loader.pipeline import LoadReport, Progress, Source, load_sources, read_source
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.protocol import Store
+from unpacs.loader.uris import graph_iri
+
+BUNDLED_FOLDERS = ("reference", "seed")
+ONTOLOGY_GRAPH_KEY = "ontology"
+SHAPES_GRAPH_KEY = "shapes"
+RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
+
+
+def data_files(root: Path) -> list[Path]:
+    """The RDF files ``build`` loads: everything under ``reference/`` and ``seed/``."""
+    return [
+        p
+        for sub in BUNDLED_FOLDERS
+        for p in sorted((root / sub).rglob("*"))
+        if p.is_file() and p.suffix in RDF_SUFFIXES
+    ]
+
+
+def is_bundled_graph(graph: str, base_iri: str) -> bool:
+    """True for the graphs ``build`` owns (and may replace or remove)."""
+    owned = {graph_iri(base_iri, ONTOLOGY_GRAPH_KEY), graph_iri(base_iri, SHAPES_GRAPH_KEY)}
+    prefixes = tuple(graph_iri(base_iri, folder) + "/" for folder in BUNDLED_FOLDERS)
+    return graph in owned or graph.startswith(prefixes)
+
+
+def _shapes_source(settings: Settings) -> Source:
+    # Checked (and cached) first, so a broken shapes file is named as such, not as data.
+    validation.load_shapes(settings.shapes_dir, settings.base_iri)
+    files = validation.shape_files(settings.shapes_dir)
+    # One graph for all shape files. Each file is a complete Turtle document without labelled
+    # blank nodes, so their concatenation parses to the union of the files.
+    data = b"\n".join(p.read_bytes() for p in files)
+    return Source(
+        name=str(settings.shapes_dir),
+        data=data,
+        fmt=formats.by_name("turtle"),
+        graph=graph_iri(settings.base_iri, SHAPES_GRAPH_KEY),
+        file_name="shapes/" + ",".join(p.name for p in files),
+        # The shapes are our own work, written from our model: the ontology is their source.
+        sources=(settings.base_iri + "def/unpacs",),
+    )
+
+
+def bundled_sources(settings: Settings) -> list[Source]:
+    """Every source ``build`` loads: the bundled data files, the ontology and the shapes."""
+    files = data_files(settings.data_dir)
+    if not files:
+        raise ConfigError(
+            f"no RDF files under {settings.data_dir}/reference or {settings.data_dir}/seed",
+            hint="set UNPACS_DATA_DIR to a folder with reference/ and seed/, or unset it",
+        )
+    sources = [read_source(p, settings) for p in files]
+    ontology = read_source(
+        resources.ONTOLOGY_FILE,
+        settings,
+        graph=graph_iri(settings.base_iri, ONTOLOGY_GRAPH_KEY),
+    )
+    sources.append(dataclasses.replace(ontology, file_name="ontology/unpacs.ttl"))
+    sources.append(_shapes_source(settings))
+    return sources
+
+
+def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
+    """Replace the bundled graphs (validated, one transaction); leave every other graph alone."""
+    sources = bundled_sources(settings)
+    wanted = {s.graph for s in sources}
+    gone = [
+        g for g in store.graph_names() if is_bundled_graph(g, settings.base_iri) and g not in wanted
+    ]
+    files = stored_source_files(store, gone, settings.base_iri)
+    report = load_sources(
+        store, sources, settings, validate=True, progress=progress, drop=gone, owned=True
+    )
+    report.removed = {g: files.get(g, "(unknown file)") for g in gone}
+    return report
