@@ -275,3 +275,33 @@ def test_issue_11_removing_a_record_others_point_at_is_refused(
     assert deleted.status_code == 422, deleted.json
     assert any("which this change removes" in e["message"] for e in deleted.json["errors"])
     assert dump(store) == before
+
+
+def test_issue_11_a_record_is_changed_in_the_graph_that_holds_it(
+    client: FlaskClient, site: Site
+) -> None:
+    before = dump(store_of(client))
+    copy = (
+        f"<{ICTO}> a <http://www.w3.org/ns/org#Organization> ; "
+        '<http://www.w3.org/2004/02/skos/core#prefLabel> "ICTO"@en ; '
+        f"<http://purl.org/dc/terms/spatial> <{BASE}id/country/PHL> ; "
+        "<http://purl.org/dc/terms/source> <https://dict.gov.ph/> ."
+    )
+    headers = {**bearer(site.steward), "Content-Type": "text/turtle"}
+    elsewhere = client.post(
+        "/graphs/drafts",
+        query_string={"graph": BASE + "graph/country/PHL/icto"},
+        data=copy.encode(),
+        headers=headers,
+    )
+    assert elsewhere.status_code == 400
+    assert PHL_GRAPH in elsewhere.json["errors"][0]["message"]
+    report = client.post(
+        "/validate",
+        query_string={"graph": BASE + "graph/country/PHL/icto"},
+        data=copy.encode(),
+        headers=headers,
+    )
+    assert report.json["conforms"] is False
+    assert any(PHL_GRAPH in i["message"] for i in report.json["issues"])
+    assert dump(store_of(client)) == before
