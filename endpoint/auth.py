@@ -110,7 +110,7 @@ def login() -> ResponseReturnValue:
     if token is None:
         return render_template("steward/login.html", token=None, failed=True), 401
     target = request.form.get("next") or url_for("graphs.graph_store")
-    if not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
         target = url_for("graphs.graph_store")
     response = redirect(target, 303)
     response.set_cookie(

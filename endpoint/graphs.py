@@ -118,14 +118,14 @@ def graph_store() -> ResponseReturnValue:
 
 def read_graph(graph: str) -> ResponseReturnValue:
     fmt = negotiate(request, GRAPH_FORMATS)
-    query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <" + graph + "> { ?s ?p ?o } }"
-    result = state_of().executor.execute(QueryRequest(query, graph_formats=[fmt]))
     if graph not in state_of().store.graph_names():
         return Response(
             json.dumps({"title": "Not Found", "status": 404, "detail": f"no graph {graph}"}),
             404,
             mimetype="application/problem+json",
         )
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <" + graph + "> { ?s ?p ?o } }"
+    result = state_of().executor.execute(QueryRequest(query, graph_formats=[fmt]))
     response = Response(result.body, mimetype=fmt.media_type)
     if result.truncated:
         response.headers["X-Unpacs-Truncated"] = "true"

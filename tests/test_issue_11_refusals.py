@@ -305,3 +305,24 @@ def test_issue_11_a_record_is_changed_in_the_graph_that_holds_it(
     assert report.json["conforms"] is False
     assert any(PHL_GRAPH in i["message"] for i in report.json["issues"])
     assert dump(store_of(client)) == before
+
+
+def test_issue_11_graph_store_reads_and_login(client: FlaskClient, site: Site) -> None:
+    got = client.get(
+        "/graphs", query_string={"graph": PHL_GRAPH}, headers={"Accept": "text/turtle"}
+    )
+    assert got.status_code == 200 and ICTO.encode() in got.data
+    missing = client.get("/graphs", query_string={"graph": BASE + "graph/none"})
+    assert missing.status_code == 404
+    listed = client.get("/graphs", headers={"Accept": "application/json"})
+    assert PHL_GRAPH in listed.json["graphs"]
+    wrong = client.post("/steward/login", data={"token": "not-a-token"})
+    assert wrong.status_code == 401 and b"not known" in wrong.data
+    logged = client.post("/steward/login", data={"token": site.steward, "next": "//evil.example/"})
+    assert logged.status_code == 303 and logged.headers["Location"] == "/graphs"
+    cookie = logged.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = client.get("/steward/login")
+    assert b"Logged in as <strong>phl-steward</strong>" in page.data
+    drafts = client.get("/graphs/drafts", headers={"Accept": "application/json"})
+    assert drafts.status_code == 200 and drafts.json == {"drafts": []}
