@@ -6,11 +6,15 @@ UNPACS_STORE ?= var/store
 UNPACS_HOST ?= 127.0.0.1
 UNPACS_PORT ?= 8000
 export UNPACS_STORE UNPACS_HOST UNPACS_PORT
+# Every stored IRI starts with the base IRI, so the store is built for one base: the served
+# address unless UNPACS_BASE_IRI says otherwise (the same rule as loader/settings.py).
+BASE_IRI := $(or $(UNPACS_BASE_IRI),http://$(UNPACS_HOST):$(UNPACS_PORT)/)
 
 DATA_FILES := $(shell find data ontology shapes -type f \( -name '*.ttl' -o -name '*.csv' -o -name '*.json' -o -name '*.jsonld' \) 2>/dev/null | sort)
-STAMP := $(UNPACS_STORE).stamp
+# One stamp per base IRI: serving under another base rebuilds the bundled graphs for it.
+STAMP := $(UNPACS_STORE).stamp-$(subst /,_,$(subst :,_,$(BASE_IRI)))
 
-.PHONY: run test setup dev store lint typecheck pytest docs bench clean
+.PHONY: run test setup dev store lint typecheck pytest wheel-check docs bench clean
 
 run: setup $(STAMP)
 	$(BIN)/unpacs serve --host $(UNPACS_HOST) --port $(UNPACS_PORT)
@@ -35,6 +39,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 $(STAMP): $(DATA_FILES) | $(VENV)/.installed
 	$(BIN)/unpacs --store $(UNPACS_STORE) build
 	$(BIN)/python -m unpacs.loader.ontology_docs --out-dir var/def
+	rm -f $(UNPACS_STORE).stamp*
 	touch $@
 
 store: setup $(STAMP)
@@ -50,6 +55,10 @@ typecheck:
 
 pytest:
 	$(BIN)/pytest
+
+# The installed tool from a fresh virtual environment (also part of `pytest`, hence of `test`).
+wheel-check: dev
+	$(BIN)/pytest tests/test_installed_wheel.py
 
 docs: setup
 	$(BIN)/python -m unpacs.loader.ontology_docs --out-dir var/def

@@ -9,6 +9,7 @@ from flask import Flask
 from unpacs.endpoint import auth, graphs, health, problems, resources, sparql, validate_routes
 from unpacs.endpoint.state import AppState
 from unpacs.loader.executor import InProcessExecutor
+from unpacs.loader.query_guard import policy_for
 from unpacs.loader.settings import Settings, from_env
 from unpacs.loader.store.factory import open_store
 from unpacs.loader.store.protocol import Store
@@ -20,7 +21,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_input_bytes
     store = store or open_store(settings)
-    executor = InProcessExecutor(store, limit=settings.result_limit, timeout=settings.query_timeout)
+    executor = InProcessExecutor(
+        store,
+        limit=settings.result_limit,
+        timeout=settings.query_timeout,
+        policy=policy_for(settings),
+    )
     app.extensions["unpacs"] = AppState(settings, store, executor)
     problems.init_app(app)
     for blueprint in (sparql.bp, resources.bp, health.bp):

@@ -19,7 +19,7 @@ from unpacs.loader.graph_writes import require_action
 from unpacs.loader.tokens import Token, authenticate, load_tokens
 
 COOKIE = "unpacs_token"
-REALM = 'Bearer realm="unpacs", charset="UTF-8"'
+REALM = 'Bearer realm="unpacs"'
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 

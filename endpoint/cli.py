@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from unpacs.loader.cli import cli, run, settings_of
+from unpacs.loader.cli import cli
+from unpacs.loader.cli_support import run, settings_of
+from unpacs.loader.errors import StoreError
+from unpacs.loader.store.factory import open_store
+from unpacs.loader.store_record import check_servable
 
 
-@cli.command()
+@click.command()
 @click.option("--host", help="Interface to listen on (default UNPACS_HOST or 127.0.0.1).")
-@click.option("--port", type=int, help="Port to listen on (default UNPACS_PORT or 8000).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (default UNPACS_PORT or 8000).",
+)
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the SPARQL endpoint and the resource pages until Ctrl-C."""
@@ -17,12 +27,29 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     from unpacs.endpoint.app import create_app
 
-    settings = settings_of(ctx).replace(host=host, port=port)
-    app = create_app(settings)
-    click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}/", err=True)
+    # As options, --host and --port also move the base IRI when UNPACS_BASE_IRI is unset.
+    settings = settings_of(ctx, host=host, port=port)
+    if not settings.store_is_remote and not Path(settings.store).is_dir():
+        # Opening would create an empty store just to refuse it.
+        raise StoreError(f"store {settings.store} is empty: run `unpacs build` first")
+    store = open_store(settings)
+    try:
+        check_servable(store, settings)
+    except BaseException:
+        store.close()
+        raise
+    app = create_app(settings, store)
+    click.echo(
+        f"serving {settings.store} on http://{settings.host}:{settings.port}/ "
+        f"(base IRI {settings.base_iri})",
+        err=True,
+    )
     # A production WSGI server (threaded, pure Python); the store releases the GIL while it
     # evaluates, so threads answer queries in parallel.
     waitress.serve(app, host=settings.host, port=settings.port, threads=8, ident="unpacs")
+
+
+cli.add_command(serve)
 
 
 def main() -> None:

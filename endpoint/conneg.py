@@ -43,3 +43,30 @@ def negotiate(request: Request, offered: Sequence[Format], *, suffix: str | None
         if found is fmt or best in fmt.media_types:
             return fmt
     raise UnsupportedFormatError(f"no format for {best}")
+
+
+def find_format(requested: str, offered: Sequence[Format]) -> Format | None:
+    """The offered format a ``?format=`` value names (name, alias or media type)."""
+    wanted = requested.replace(" ", "+").strip().lower()
+    for fmt in offered:
+        if wanted in (fmt.name, *fmt.aliases, *fmt.media_types):
+            return fmt
+    return None
+
+
+def acceptable(request: Request, offered: Sequence[Format]) -> list[Format]:
+    """Every offered format the client accepts, best first (q-values, then specificity, then
+    our order); without an ``Accept`` header all of them, in our order."""
+    accept = request.accept_mimetypes
+    if not accept or accept.provided is False:
+        return list(offered)
+    remaining = list(offered)
+    ordered: list[Format] = []
+    while remaining:
+        best = accept.best_match([m for fmt in remaining for m in fmt.media_types])
+        if best is None:
+            break
+        chosen = next(fmt for fmt in remaining if best in fmt.media_types)
+        ordered.append(chosen)
+        remaining.remove(chosen)
+    return ordered

@@ -12,17 +12,23 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pyoxigraph
+
 from unpacs.loader import formats, resources, validation
 from unpacs.loader.errors import ConfigError
 from unpacs.loader.graphs import stored_source_files
+from unpacs.loader.parsing import parse_rdf
 from unpacs.loader.pipeline import LoadReport, Progress, Source, load_sources, read_source
+from unpacs.loader.provenance import content_hash
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import Store
+from unpacs.loader.store_record import data_graphs, record_graph, stored_base_iri
 from unpacs.loader.uris import graph_iri
 
 BUNDLED_FOLDERS = ("reference", "seed")
 ONTOLOGY_GRAPH_KEY = "ontology"
 SHAPES_GRAPH_KEY = "shapes"
+TURTLE = formats.by_name("turtle")
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
 
 
@@ -47,17 +53,27 @@ def _shapes_source(settings: Settings) -> Source:
     # Checked (and cached) first, so a broken shapes file is named as such, not as data.
     validation.load_shapes(settings.shapes_dir, settings.base_iri)
     files = validation.shape_files(settings.shapes_dir)
-    # One graph for all shape files. Each file is a complete Turtle document without labelled
-    # blank nodes, so their concatenation parses to the union of the files.
-    data = b"\n".join(p.read_bytes() for p in files)
+    # One graph for all shape files: each is parsed on its own (its blank nodes renamed apart)
+    # and the union is staged as N-Triples.
+    quads = [
+        q
+        for p in files
+        for q in parse_rdf(p.read_bytes(), TURTLE, file=str(p), base_iri=settings.base_iri)
+    ]
+    data = pyoxigraph.serialize(
+        [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads],
+        format=pyoxigraph.RdfFormat.N_TRIPLES,
+    )
+    assert data is not None
     return Source(
         name=str(settings.shapes_dir),
         data=data,
-        fmt=formats.by_name("turtle"),
+        fmt=formats.by_name("ntriples"),
         graph=graph_iri(settings.base_iri, SHAPES_GRAPH_KEY),
         file_name="shapes/" + ",".join(p.name for p in files),
         # The shapes are our own work, written from our model: the ontology is their source.
         sources=(settings.base_iri + "def/unpacs",),
+        digest=content_hash(b"".join(p.read_bytes() for p in files)),
     )
 
 
@@ -80,16 +96,50 @@ def bundled_sources(settings: Settings) -> list[Source]:
     return sources
 
 
+def graphs_of_an_old_base(store: Store, settings: Settings) -> list[str]:
+    """The bundled graphs of the base the store was built under, when that is not ours.
+
+    Graphs stewards loaded cannot be moved to another base (their records were minted under the
+    old one), so a rebuild under a new base is refused while any exist.
+    """
+    stored = stored_base_iri(store)
+    if stored is None or stored == settings.base_iri:
+        return []
+    graphs = data_graphs(store)
+    bundled = [g for g in graphs if is_bundled_graph(g, stored)]
+    others = [g for g in graphs if g not in bundled]
+    if others:
+        raise ConfigError(
+            f"store {settings.store} holds {len(others)} graph(s) loaded under base IRI "
+            f"{stored} (e.g. {others[0]}); a rebuild under {settings.base_iri} cannot move them",
+            hint=f"set UNPACS_BASE_IRI={stored}, or build a new store (--store) and load their "
+            "files into it again",
+        )
+    return bundled
+
+
 def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
-    """Replace the bundled graphs (validated, one transaction); leave every other graph alone."""
+    """Replace the bundled graphs (validated, one transaction); leave every other graph alone.
+
+    The same commit records the base IRI (``store_record``); under a new base it also drops the
+    bundled graphs of the old one.
+    """
     sources = bundled_sources(settings)
     wanted = {s.graph for s in sources}
     gone = [
         g for g in store.graph_names() if is_bundled_graph(g, settings.base_iri) and g not in wanted
     ]
+    rebased = graphs_of_an_old_base(store, settings)
     files = stored_source_files(store, gone, settings.base_iri)
     report = load_sources(
-        store, sources, settings, validate=True, progress=progress, drop=gone, owned=True
+        store,
+        sources,
+        settings,
+        validate=True,
+        progress=progress,
+        drop=[*gone, *rebased],
+        owned=True,
+        also_commit=record_graph(settings.base_iri),
     )
     report.removed = {g: files.get(g, "(unknown file)") for g in gone}
     return report

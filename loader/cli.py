@@ -1,17 +1,15 @@
 """The ``unpacs`` command line: thin click commands over library functions.
 
-``serve`` is added by ``endpoint.cli`` so that this module (and all of ``loader``) stays
-Flask-free.
+Commands are registered on ``cli`` (an ``UnpacsGroup``, which gives each of them ``--store`` and
+``--base-iri``); a command in its own module is added with ``cli.add_command``. ``serve`` is added
+by ``endpoint.cli`` so that this module (and all of ``loader``) stays Flask-free.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -19,48 +17,34 @@ import click
 
 from unpacs.loader import formats, validation
 from unpacs.loader.build import build_store
+from unpacs.loader.cli_query import query
+from unpacs.loader.cli_steward import template, token
+from unpacs.loader.cli_support import (
+    IriParam,
+    UnpacsGroup,
+    opened_store,
+    print_report,
+    run,
+    settings_of,
+    shared_options,
+    terminal_progress,
+)
 from unpacs.loader.errors import UnpacsError
 from unpacs.loader.graphs import delete_graphs
-from unpacs.loader.pipeline import LoadReport, Progress, load_sources, read_source, validate_sources
-from unpacs.loader.settings import Settings, from_env
-from unpacs.loader.store.factory import open_store
+from unpacs.loader.pipeline import load_sources, read_source, validate_sources
 from unpacs.loader.store.oxigraph import OxigraphStore
-from unpacs.loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
+from unpacs.loader.store.protocol import Store
+from unpacs.loader.store_record import check_loadable, stored_base_iri
 
 RDF_SUFFIXES = {s for f in formats.rdf_formats() for s in f.suffixes} - {".xml"}
+INPUT_FORMATS = [f.name for f in formats.FORMATS if f.kind != "results"]
 
 
-class _Context:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-
-def settings_of(ctx: click.Context) -> Settings:
-    obj = ctx.find_object(_Context)
-    assert obj is not None
-    return obj.settings
-
-
-@contextmanager
-def opened_store(settings: Settings) -> Iterator[Store]:
-    store = open_store(settings)
+def _version() -> str:
     try:
-        yield store
-    finally:
-        store.close()
-
-
-def terminal_progress() -> Progress | None:
-    """Progress lines (triples, triples/s) on a terminal; nothing when stderr is not a tty."""
-    if not sys.stderr.isatty():
-        return None
-    started = time.perf_counter()
-
-    def report(stage: str, triples: int) -> None:
-        elapsed = max(time.perf_counter() - started, 1e-6)
-        click.echo(f"{stage}: {triples:,} triples ({triples / elapsed:,.0f} triples/s)", err=True)
-
-    return report
+        return version("unpacs")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
@@ -78,38 +62,31 @@ def expand_paths(paths: tuple[Path, ...]) -> list[Path]:
     return out
 
 
-def print_report(report: LoadReport) -> None:
-    for issue in report.warnings:
-        click.echo(issue.format(), err=True)
-    note = "" if report.validated else " WITHOUT validation (--no-validate)"
-    click.echo(
-        f"loaded {report.triples:,} triples into {len(report.graphs)} graph(s) "
-        f"in {report.seconds:.2f} s{note}"
-    )
-    for graph, n in sorted(report.graphs.items()):
-        click.echo(f"  {graph}  {n:,}")
-    for graph, records in sorted(report.moved.items()):
-        click.echo(f"moved {len(records)} record(s) out of graph {graph}: " + ", ".join(records))
-    for graph, file in sorted(report.removed.items()):
-        click.echo(f"removed graph {graph} (its file {file} is no longer bundled)")
+@click.group(cls=UnpacsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    _version(), "--version", "-V", prog_name="unpacs", message="%(prog)s %(version)s"
+)
+def cli() -> None:
+    """unpacs: load, validate, query and serve the UNPACS knowledge base.
+
+    --store and --base-iri may be given before or after the command name.
+    """
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", "store", help="Store directory, or http(s) SPARQL query URL.")
-@click.option("--base-iri", help="Base IRI for relative IRIs in loaded files.")
-@click.pass_context
-def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
-    """unpacs: load, validate, query and serve the UNPACS knowledge base."""
-    environ = dict(os.environ)
-    if base_iri:
-        environ["UNPACS_BASE_IRI"] = base_iri
-    ctx.obj = _Context(from_env(environ).replace(store=store))
+cli.params.extend(shared_options())
+
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Print every warning in full.")
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--graph", help="Named graph IRI (one file only).")
-@click.option("--format", "fmt", help="Input format, when the suffix does not tell.")
+@click.option("--graph", type=IriParam(), help="Named graph IRI (one file only).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(INPUT_FORMATS, case_sensitive=False),
+    help="Input format, when the suffix does not tell.",
+)
 @click.option("--no-validate", is_flag=True, help="Skip SHACL (trusted dumps, benchmarks).")
 @click.option(
     "--replace",
@@ -117,6 +94,7 @@ def cli(ctx: click.Context, store: str | None, base_iri: str | None) -> None:
     help="Move records other graphs describe into this load, and replace a graph first "
     "loaded from another file.",
 )
+@VERBOSE
 @click.option("--server", help="A running server's URL: load through it (needs --token, --graph).")
 @click.option("--token", help="Steward token, or @file holding it (with --server).")
 @click.option("--draft", is_flag=True, help="With --server: submit a draft for review.")
@@ -128,6 +106,7 @@ def load(
     fmt: str | None,
     no_validate: bool,
     replace: bool,
+    verbose: bool,
     server: str | None,
     token: str | None,
     draft: bool,
@@ -149,6 +128,7 @@ def load(
     if no_validate:
         click.echo("warning: --no-validate: SHACL validation skipped", err=True)
     with opened_store(settings) as store:
+        check_loadable(store, settings)
         report = load_sources(
             store,
             sources,
@@ -157,11 +137,18 @@ def load(
             progress=terminal_progress(),
             replace=replace,
         )
-    print_report(report)
+    print_report(report, verbose)
 
 
 @cli.command()
-@click.option("--graph", "graphs", multiple=True, required=True, help="Graph IRI (repeatable).")
+@click.option(
+    "--graph",
+    "graphs",
+    type=IriParam(),
+    multiple=True,
+    required=True,
+    help="Graph IRI (repeatable).",
+)
 @click.option("--force", is_flag=True, help="Delete even when other graphs link to its records.")
 @click.option("--server", help="A running server's URL: delete through it (needs --token).")
 @click.option("--token", help="Steward token, or @file holding it (with --server).")
@@ -190,16 +177,20 @@ def delete(
 
 
 @cli.command()
+@VERBOSE
 @click.pass_context
-def build(ctx: click.Context) -> None:
+def build(ctx: click.Context, verbose: bool) -> None:
     """Replace the bundled graphs (data/reference, data/seed, ontology, shapes), validated.
 
     Every other graph (what stewards loaded) is left as it is.
     """
     settings = settings_of(ctx)
     with opened_store(settings) as store:
+        before = stored_base_iri(store)
         report = build_store(store, settings, terminal_progress())
-    print_report(report)
+    print_report(report, verbose)
+    if before is not None and before != settings.base_iri:
+        click.echo(f"moved the bundled graphs from base IRI {before} to {settings.base_iri}")
 
 
 @cli.command()
@@ -225,6 +216,7 @@ def validate(
         issues = validate_sources(store, sources, settings)
     else:
         with opened_store(settings) as store:
+            check_loadable(store, settings)
             issues = validate_sources(store, sources, settings, replace=replace)
     conforms = not validation.violations(issues)
     if out == "json":
@@ -252,7 +244,7 @@ def validate(
     show_default=True,
     type=click.Choice(["nquads", "trig", "turtle", "ntriples"]),
 )
-@click.option("--graph", help="Only this named graph.")
+@click.option("--graph", type=IriParam(), help="Only this named graph.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write.")
 @click.pass_context
 def dump(ctx: click.Context, fmt: str, graph: str | None, output: Path | None) -> None:
@@ -265,26 +257,6 @@ def dump(ctx: click.Context, fmt: str, graph: str | None, output: Path | None) -
         else:
             with output.open("wb") as handle:
                 store.dump(formats.by_name(fmt), handle, graph=graph)
-
-
-@cli.command()
-@click.argument("sparql")
-@click.option("--format", "fmt", help="Results format (tsv, json, xml, csv; turtle, ntriples...).")
-@click.pass_context
-def query(ctx: click.Context, sparql: str, fmt: str | None) -> None:
-    """Run a SPARQL query (text, or @file.rq) and print the results."""
-    settings = settings_of(ctx)
-    if sparql.startswith("@"):
-        sparql = Path(sparql[1:]).read_text(encoding="utf-8")
-    with opened_store(settings) as store:
-        result = store.query(sparql)
-        out = sys.stdout.buffer
-        if isinstance(result, GraphResult):
-            result.serialize(formats.by_name(fmt or "turtle", "rdf"), out)
-        elif isinstance(result, SolutionsResult | BooleanResult):
-            result.serialize(formats.by_name(fmt or "tsv", "results"), out)
-        out.write(b"\n" if isinstance(result, BooleanResult) else b"")
-        out.flush()
 
 
 @cli.command()
@@ -311,32 +283,9 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"  {n:>10,}  {cls}")
 
 
-def _register_steward_commands() -> None:
-    from unpacs.loader import cli_steward
-
-    cli_steward.register(cli, settings_of)
-
-
-_register_steward_commands()
-
-
-def run(group: click.Group) -> None:
-    """Run ``group``, printing unpacs errors for people instead of tracebacks."""
-    try:
-        # Without standalone mode click returns ctx.exit()'s code instead of raising it.
-        outcome = group.main(standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except UnpacsError as error:
-        click.echo(f"error: {error.format()}", err=True)
-        sys.exit(1)
-    sys.exit(outcome if isinstance(outcome, int) else 0)
+cli.add_command(query)
+cli.add_command(token)
+cli.add_command(template)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from unpacs.loader import formats
+from unpacs.loader.cli_support import settings_of
 from unpacs.loader.errors import InputError, StoreBusyError, UnpacsError
 from unpacs.loader.record_templates import csv_template, template_columns
 from unpacs.loader.settings import Settings
@@ -133,57 +134,54 @@ def template_bytes(settings: Settings, record_type: str, fmt: str) -> bytes:
         store.close()
 
 
-def register(cli: click.Group, settings_of: Callable[[click.Context], Settings]) -> None:
-    """Add the stewards' commands to the ``unpacs`` group."""
+@click.group()
+def token() -> None:
+    """Steward tokens (stored hashed in UNPACS_TOKENS_FILE)."""
 
-    @cli.group()
-    def token() -> None:
-        """Steward tokens (stored hashed in UNPACS_TOKENS_FILE)."""
 
-    @token.command("add")
-    @click.argument("label")
-    @click.option(
-        "--country", "countries", required=True, help="ISO alpha-3 codes, comma-separated, or *."
-    )
-    @click.option("--actions", required=True, help="Comma-separated: " + ", ".join(ACTIONS) + ".")
-    @click.option(
-        "--file",
-        "file",
-        type=click.Path(path_type=Path),
-        help="Tokens file (default UNPACS_TOKENS_FILE).",
-    )
-    @click.pass_context
-    def token_add(
-        ctx: click.Context, label: str, countries: str, actions: str, file: Path | None
-    ) -> None:
-        """Create a token for LABEL; prints the token once (only its hash is stored)."""
-        settings: Settings = settings_of(ctx)
-        path = file or settings.tokens_file
-        if path is None:
-            raise click.UsageError("set UNPACS_TOKENS_FILE or pass --file")
-        secret = add_token(path, label, countries.split(","), actions.split(","))
-        click.echo(secret)
-        click.echo(f"token for {label!r} added to {path}; it is shown only now", err=True)
+@token.command("add")
+@click.argument("label")
+@click.option(
+    "--country", "countries", required=True, help="ISO alpha-3 codes, comma-separated, or *."
+)
+@click.option("--actions", required=True, help="Comma-separated: " + ", ".join(ACTIONS) + ".")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path),
+    help="Tokens file (default UNPACS_TOKENS_FILE).",
+)
+@click.pass_context
+def token_add(
+    ctx: click.Context, label: str, countries: str, actions: str, file: Path | None
+) -> None:
+    """Create a token for LABEL; prints the token once (only its hash is stored)."""
+    path = file or settings_of(ctx).tokens_file
+    if path is None:
+        raise click.UsageError("set UNPACS_TOKENS_FILE or pass --file")
+    secret = add_token(path, label, countries.split(","), actions.split(","))
+    click.echo(secret)
+    click.echo(f"token for {label!r} added to {path}; it is shown only now", err=True)
 
-    @cli.command()
-    @click.argument("record_type")
-    @click.option(
-        "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True
-    )
-    @click.option(
-        "-o",
-        "--output",
-        type=click.Path(path_type=Path),
-        help="File to write (default: TYPE.FORMAT).",
-    )
-    @click.pass_context
-    def template(ctx: click.Context, record_type: str, fmt: str, output: Path | None) -> None:
-        """Write a record template (institution, official) generated from the shapes."""
-        settings: Settings = settings_of(ctx)
-        data = template_bytes(settings, record_type, fmt)
-        if output is not None and str(output) == "-":
-            sys.stdout.buffer.write(data)
-            return
-        target = output or Path(f"{record_type}.{fmt}")
-        target.write_bytes(data)
-        click.echo(f"wrote {target}", err=True)
+
+@click.command()
+@click.argument("record_type")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File to write (default: TYPE.FORMAT; - for stdout).",
+)
+@click.pass_context
+def template(ctx: click.Context, record_type: str, fmt: str, output: Path | None) -> None:
+    """Write a record template (institution, official) generated from the shapes."""
+    data = template_bytes(settings_of(ctx), record_type, fmt)
+    if output is not None and str(output) == "-":
+        sys.stdout.buffer.write(data)
+        return
+    target = output or Path(f"{record_type}.{fmt}")
+    target.write_bytes(data)
+    click.echo(f"wrote {target}", err=True)

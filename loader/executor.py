@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -22,6 +22,8 @@ import pyoxigraph
 
 from unpacs.loader.errors import NotAcceptableError, QueryError
 from unpacs.loader.formats import Format
+from unpacs.loader.graph_output import write_triples
+from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
 from unpacs.loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
 
 QueryForm = Literal["solutions", "boolean", "graph"]
@@ -70,6 +72,29 @@ class QueryExecutor(Protocol):
     def close(self) -> None: ...
 
 
+def guard_request(
+    request: QueryRequest,
+    policy: QueryPolicy,
+    is_stored_graph: Callable[[str], bool] = lambda _iri: False,
+) -> tuple[CheckedQuery, tuple[str, ...], tuple[str, ...]]:
+    """Check ``request`` against ``policy`` before any parsing (every executor calls this).
+
+    Returns the check and the dataset to evaluate against: the protocol's graphs when given,
+    else the query's own ``FROM`` / ``FROM NAMED``, passed to the store explicitly (pyoxigraph
+    would otherwise let its union default graph override ``FROM``).
+    """
+    checked = check_query(
+        request.query,
+        policy=policy,
+        default_graph_uris=request.default_graph_uris,
+        named_graph_uris=request.named_graph_uris,
+        is_stored_graph=is_stored_graph,
+    )
+    if request.default_graph_uris or request.named_graph_uris:
+        return checked, tuple(request.default_graph_uris), tuple(request.named_graph_uris)
+    return checked, checked.from_graphs, checked.from_named_graphs
+
+
 def _first(formats: Sequence[Format], form: QueryForm) -> Format:
     if not formats:
         raise NotAcceptableError(f"no acceptable format for a {form} result")
@@ -79,11 +104,20 @@ def _first(formats: Sequence[Format], form: QueryForm) -> Format:
 class InProcessExecutor:
     """Evaluates in this process: result cap and native serialization, no stop on timeout."""
 
-    def __init__(self, store: Store, *, limit: int, timeout: float) -> None:
+    def __init__(
+        self, store: Store, *, limit: int, timeout: float, policy: QueryPolicy | None = None
+    ) -> None:
         self.store = store
         self.limit = limit
         self.timeout = timeout
+        self.policy = policy or QueryPolicy(base_iri="http://127.0.0.1:8000/")
         self._generation = 0
+        self._graphs: tuple[str, list[str]] | None = None  # (generation, stored graph names)
+
+    def _is_stored_graph(self, iri: str) -> bool:
+        if self._graphs is None or self._graphs[0] != self.generation:
+            self._graphs = (self.generation, self.store.graph_names())
+        return iri in self._graphs[1]
 
     @property
     def generation(self) -> str:
@@ -95,10 +129,14 @@ class InProcessExecutor:
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
         limit = self.limit if request.limit is None else request.limit
+        _checked, default_graphs, named_graphs = guard_request(
+            request, self.policy, self._is_stored_graph
+        )
         result = self.store.query(
             request.query,
-            default_graph_uris=request.default_graph_uris,
-            named_graph_uris=request.named_graph_uris,
+            default_graph_uris=default_graphs,
+            named_graph_uris=named_graphs,
+            base_iri=request.base_iri or self.policy.base_iri,
         )
         out = io.BytesIO()
         if isinstance(result, BooleanResult):
@@ -108,11 +146,17 @@ class InProcessExecutor:
         if isinstance(result, GraphResult):
             fmt = _first(request.graph_formats, "graph")
             triples: list[pyoxigraph.Triple] = []
+            truncated = False
             for triple in result.triples:
                 if len(triples) == limit:
-                    return self._graph(fmt, triples, truncated=True)
+                    truncated = True
+                    break
                 triples.append(triple)
-            return self._graph(fmt, triples, truncated=False)
+            out = io.BytesIO()
+            write_triples(triples, fmt, out, base_iri=request.base_iri or self.policy.base_iri)
+            return QueryAnswer(
+                "graph", fmt, out.getvalue(), len(triples), truncated, self.generation
+            )
         assert isinstance(result, SolutionsResult)
         fmt = _first(request.solution_formats, "solutions")
         rows: list[pyoxigraph.QuerySolution] = []
@@ -125,11 +169,6 @@ class InProcessExecutor:
         assert fmt.oxigraph_results is not None
         body = _serialize_solutions(result.variables, rows, fmt)
         return QueryAnswer("solutions", fmt, body, len(rows), truncated, self.generation)
-
-    def _graph(self, fmt: Format, triples: list[pyoxigraph.Triple], truncated: bool) -> QueryAnswer:
-        out = io.BytesIO()
-        GraphResult(iter(triples)).serialize(fmt, out)
-        return QueryAnswer("graph", fmt, out.getvalue(), len(triples), truncated, self.generation)
 
     def close(self) -> None:
         self.store.close()

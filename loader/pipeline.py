@@ -44,6 +44,8 @@ class Source:
     sources: tuple[str, ...] = ()
     # True when the graph was chosen (``--graph``) rather than derived from the file's path.
     chosen: bool = False
+    # The content hash to record, when ``data`` is not the file itself (the shapes graph).
+    digest: str | None = None
 
 
 @dataclass
@@ -176,7 +178,7 @@ def stage_sources(
                     key=lambda n: n.value,
                 ),
                 file_name=source.file_name,
-                digest=content_hash(source.data),
+                digest=source.digest or content_hash(source.data),
                 validated=validated,
             )
         )
@@ -270,8 +272,12 @@ def load_sources(
     drop: Sequence[str] = (),
     replace: bool = False,
     owned: bool = False,
+    also_commit: Mapping[str, Sequence[pyoxigraph.Triple]] | None = None,
 ) -> LoadReport:
     """Load all ``sources`` in one transaction, or nothing; raises on any problem.
+
+    ``also_commit`` graphs (not validated, not counted) are written by the same commit, e.g.
+    the store's record of its base IRI (``store_record``) that ``build`` writes.
 
     The graphs in ``drop`` are removed by the same commit (and not used for validation).
     ``replace`` moves records that other graphs describe into this load's graphs and allows
@@ -301,10 +307,11 @@ def load_sources(
                 issues=report.issues,
                 hint="fix the records named above and load again",
             )
+    extra = also_commit or {}
     if not validate and isinstance(store, OxigraphStore) and store.is_empty():
-        store.bulk_add_graphs(graphs)
+        store.bulk_add_graphs({**graphs, **extra})
     else:
-        store.replace_graphs({**plan.trimmed, **graphs}, drop=drop)
+        store.replace_graphs({**plan.trimmed, **graphs, **extra}, drop=drop)
     if progress:
         progress("committed", sum(len(t) for t in graphs.values()))
     report.graphs = {g: len(t) for g, t in graphs.items()}

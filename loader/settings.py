@@ -14,6 +14,13 @@ from unpacs.loader.errors import ConfigError
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"
 
 
+def address_iri(host: str, port: int) -> str:
+    """``http://{host}:{port}/``, the base IRI of a server that nobody gave another name."""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal (RFC 3986 section 3.2.2)
+    return f"http://{host}:{port}/"
+
+
 def _parse_int(name: str, raw: str, minimum: int = 0, maximum: int | None = None) -> int:
     try:
         value = int(raw)
@@ -65,6 +72,17 @@ def _parse_optional_url(name: str, raw: str) -> str | None:
     return raw
 
 
+def _parse_iri_list(name: str, raw: str) -> frozenset[str]:
+    iris = frozenset(part for part in raw.replace(",", " ").split() if part)
+    for iri in iris:
+        if not iri.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"{name} lists {iri!r}, which is not an http(s) IRI",
+                hint=f"set {name} to space-separated endpoint IRIs, or unset it",
+            )
+    return iris
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting; its variable, parser and help text are in ``SETTINGS_HELP``."""
@@ -72,16 +90,27 @@ class Settings:
     store: str = "var/store"
     update_url: str | None = None
     graph_store_url: str | None = None
-    base_iri: str = DEFAULT_BASE_IRI
+    # "" means "the address the server listens on" (``address_iri(host, port)``), resolved once
+    # when the settings are made, so that links resolve on whatever port is served.
+    base_iri: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     max_input_bytes: int = 200 * 1024 * 1024
     query_timeout: float = 30.0
     result_limit: int = 100_000
+    max_request_bytes: int = 1024 * 1024
+    max_query_length: int = 100_000
+    max_query_depth: int = 256
+    allowed_services: frozenset[str] = frozenset()
     shapes_dir: Path = field(default=resources.SHAPES_DIR)
     data_dir: Path = field(default=resources.DATA_DIR)
     tokens_file: Path | None = None
     history_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not self.base_iri:
+            # The one place a frozen instance is completed: the default depends on two fields.
+            object.__setattr__(self, "base_iri", address_iri(self.host, self.port))
 
     @property
     def store_is_remote(self) -> bool:
@@ -123,7 +152,8 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
     "base_iri": (
         "UNPACS_BASE_IRI",
         _parse_base_iri,
-        "Base IRI that relative IRIs in data/, shapes/ and ontology/ resolve against.",
+        "Base IRI of every IRI we mint and that relative IRIs in data/, shapes/ and ontology/"
+        " resolve against; unset, it is http://{host}:{port}/ (the served address).",
     ),
     "host": ("UNPACS_HOST", lambda _n, raw: raw, "Interface the HTTP server listens on."),
     "port": (
@@ -145,6 +175,27 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
         "UNPACS_RESULT_LIMIT",
         lambda n, raw: _parse_int(n, raw, 1),
         "Most solutions or triples a query returns before it is truncated.",
+    ),
+    "max_request_bytes": (
+        "UNPACS_MAX_REQUEST_BYTES",
+        lambda n, raw: _parse_int(n, raw, 1),
+        "Largest /sparql request (query string or body) in bytes; larger ones get 413.",
+    ),
+    "max_query_length": (
+        "UNPACS_MAX_QUERY_LENGTH",
+        lambda n, raw: _parse_int(n, raw, 1),
+        "Longest SPARQL query text in characters; longer ones get 400 before parsing.",
+    ),
+    "max_query_depth": (
+        "UNPACS_MAX_QUERY_DEPTH",
+        lambda n, raw: _parse_int(n, raw, 1, 4096),
+        "Deepest nesting of (), {} and [] in a query, checked before parsing (400 beyond).",
+    ),
+    "allowed_services": (
+        "UNPACS_ALLOWED_SERVICES",
+        _parse_iri_list,
+        "Space-separated endpoint IRIs that SPARQL SERVICE may call (default none; the query "
+        "timeout covers them).",
     ),
     "shapes_dir": ("UNPACS_SHAPES_DIR", lambda _n, raw: Path(raw), "Folder of SHACL shapes."),
     "data_dir": (

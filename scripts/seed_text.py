@@ -134,8 +134,13 @@ class Report:
 
 
 def verbatim(text: str) -> str:
-    # A dash may have a space on either side in the other text (a line break beside it).
-    return re.escape(normalise(text)).replace(r"\-", r"\s?-\s?")
+    # Whole words only ("en" is not in "Government"); a dash may have a space on either side in
+    # the other text (a line break beside it).
+    clean = normalise(text)
+    pattern = re.escape(clean).replace(r"\-", r"\s?-\s?")
+    start = r"(?<!\w)" if clean[:1].isalnum() else ""
+    end = r"(?!\w)" if clean[-1:].isalnum() else ""
+    return start + pattern + end
 
 
 def parts_of(value: str) -> list[str]:

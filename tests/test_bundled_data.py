@@ -85,7 +85,9 @@ def test_every_graph_has_a_source(store: OxigraphStore) -> None:
     unsourced = select(
         store,
         PREFIXES + "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-        "FILTER NOT EXISTS { GRAPH ?g { ?g dcterms:source ?src } } } GROUP BY ?g",
+        "FILTER NOT EXISTS { GRAPH ?g { ?g dcterms:source ?src } } "
+        # The store's record of its base IRI is configuration, not facts from a source.
+        "FILTER (?g != <urn:unpacs:meta>) } GROUP BY ?g",
     )
     assert unsourced == []
     assert len(store.graph_names()) >= 5
@@ -135,3 +137,88 @@ def test_two_activity_summaries_are_two_observations(store: OxigraphStore) -> No
         "sdmx:refPeriod ?period ; unpacs:numberOfEvents ?n } ORDER BY ?n",
     )
     assert [r["n"] for r in rows] == ["11", "15"]
+
+
+SCHEMA_PREFIXES = (
+    PREFIXES
+    + """PREFIX schema: <http://schema.org/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX qb: <http://purl.org/linked-data/cube#>
+"""
+)
+
+
+def test_issue_8_founding_and_launch_are_two_facts(store: OxigraphStore) -> None:
+    rows = select(
+        store,
+        SCHEMA_PREFIXES
+        + f"""SELECT ?founded ?launch ?when ?src WHERE {{
+          <{BASE}id/organization/unpog> schema:foundingDate ?founded ;
+              skos:note [ rdf:value ?launch ; dcterms:date ?when ; dcterms:source ?src ] }}""",
+    )
+    assert rows == [
+        {
+            "founded": "2006",
+            "launch": "Officially launched in September 2006",
+            "when": "2006-09",
+            "src": BASE + "id/document/unpog-reflection-2016",
+        }
+    ]
+
+
+def test_issue_8_unpacs_coverage_is_a_count_not_a_list(store: OxigraphStore) -> None:
+    rows = select(
+        store,
+        SCHEMA_PREFIXES
+        + f"""SELECT ?countries ?sars WHERE {{
+          ?c qb:dataSet <{BASE}id/dataset/unpacs-unpog-contribution-coverage> ;
+             unpacs:numberOfCountriesCovered ?countries .
+          ?s qb:dataSet <{BASE}id/dataset/unpacs-unpog-contribution-coverage> ;
+             unpacs:numberOfSARsCovered ?sars }}""",
+    )
+    assert rows == [{"countries": "43", "sars": "2"}]
+
+
+def test_issue_8_lists_of_the_seeds_are_complete(store: OxigraphStore) -> None:
+    rows = select(
+        store,
+        SCHEMA_PREFIXES
+        + """SELECT ?name (COUNT(?item) AS ?n) WHERE {
+          ?list a schema:ItemList ; schema:name ?name ; schema:itemListElement ?item }
+          GROUP BY ?name ORDER BY ?name""",
+    )
+    counts = {r["name"]: int(r["n"]) for r in rows}
+    assert counts["Some lessons"] == 6
+    assert counts["Objectives"] == 5
+    assert counts["Outputs"] == 2
+    assert counts["Inputs from participants"] == 3
+    assert counts["UNPOG's Possible Contribution to ICTD-ASP"] == 3
+
+
+def test_issue_8_conflicts_are_stated_in_the_data(store: OxigraphStore) -> None:
+    notes = select(
+        store,
+        SCHEMA_PREFIXES
+        + f"""SELECT ?s ?text WHERE {{
+          VALUES ?s {{ <{BASE}id/event/unpsa-2014>
+                       <{BASE}id/dataset/unpog-capacity-development-2006-2013>
+                       <{BASE}id/dataset/unpog-activities-2006-2015> }}
+          ?s skos:note [ rdf:value ?text ;
+                         dcterms:source <{BASE}id/document/unpacs-documentation> ] }}""",
+    )
+    by_subject = {r["s"].rsplit("/", 1)[1]: r["text"] for r in notes}
+    assert "23-26 June 2014" in by_subject["unpsa-2014"]
+    assert "23 Apr." in by_subject["unpsa-2014"]
+    for dataset in ("unpog-capacity-development-2006-2013", "unpog-activities-2006-2015"):
+        assert all(n in by_subject[dataset] for n in ("3144", "1248", "70", "45"))
+
+
+def test_issue_8_no_seed_definitions_without_a_source(store: OxigraphStore) -> None:
+    # The seeds define none of the thematic areas or codes: no skos:definition is published.
+    rows = select(
+        store,
+        SCHEMA_PREFIXES
+        + f"""SELECT ?c WHERE {{ GRAPH ?g {{ ?c skos:definition ?d }}
+          FILTER(STRSTARTS(STR(?g), "{BASE}graph/seed/")) }}""",
+    )
+    assert rows == []

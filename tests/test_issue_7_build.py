@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -10,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from unpacs.loader import resources
+from unpacs.loader import formats, resources
 from unpacs.loader.build import build_store, is_bundled_graph
+from unpacs.loader.errors import ValidationFailedError
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import BooleanResult, SolutionsResult
+from unpacs.loader.store_record import META_GRAPH
 
 ROOT = Path(__file__).parent.parent
 UNPACS = str(Path(sys.executable).with_name("unpacs"))
@@ -106,13 +110,25 @@ def test_issue_7_problem3_make_store_never_deletes_the_store(tmp_path: Path) -> 
     graph = BASE + "graph/steward-records"
     ok(run(tmp_path, resources.DATA_DIR, "load", "--graph", graph, str(steward)))
     # As if data/ had changed: the stamp is older than the data, so make rebuilds.
-    Path(f"{store}.stamp").unlink()
+    (stamp,) = store.parent.glob(store.name + ".stamp*")  # one stamp per base IRI
+    stamp.unlink()
     again = subprocess.run(make, capture_output=True, text=True, env=env, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "e-gov-plan-phl" in ok(run(tmp_path, resources.DATA_DIR, "dump", "--graph", graph))
 
 
-def test_issue_7_problem3_build_is_idempotent_and_one_transaction(tmp_path: Path) -> None:
+def shapes_hash(store: OxigraphStore) -> list[str]:
+    shapes = BASE + "graph/shapes"
+    result = store.query(
+        f"SELECT ?h WHERE {{ GRAPH <{shapes}> {{ <{shapes}> <{BASE}def/unpacs#contentHash> ?h }} }}"
+    )
+    assert isinstance(result, SolutionsResult)
+    return [row["h"].value for row in result.rows()]  # type: ignore[union-attr]
+
+
+def test_issue_7_problem3_build_is_idempotent_with_ontology_and_shapes_graphs(
+    tmp_path: Path,
+) -> None:
     settings = Settings(store=str(tmp_path / "store"))
     store = OxigraphStore(settings.store)
     try:
@@ -122,7 +138,19 @@ def test_issue_7_problem3_build_is_idempotent_and_one_transaction(tmp_path: Path
         assert store.graph_names() == names
         assert second.graphs == first.graphs
         assert second.removed == {}
-        assert all(is_bundled_graph(g, BASE) for g in names)
+        # Besides the bundled graphs: the store's record of its base IRI.
+        assert all(is_bundled_graph(g, BASE) for g in names if g != META_GRAPH)
+        assert META_GRAPH in names
+        shapes, ontology = BASE + "graph/shapes", BASE + "graph/ontology"
+        assert store.query(
+            f"ASK {{ GRAPH <{shapes}> {{ ?s a <http://www.w3.org/ns/shacl#NodeShape> }} }}"
+        ) == BooleanResult(True)
+        assert store.query(
+            f"ASK {{ GRAPH <{ontology}> {{ ?o a <http://www.w3.org/2002/07/owl#Ontology> }} }}"
+        ) == BooleanResult(True)
+        first_hash = shapes_hash(store)
+        build_store(store, settings)
+        assert shapes_hash(store) == first_hash  # hashed from the files, not the parse
     finally:
         store.close()
 
@@ -135,3 +163,23 @@ def test_bundled_graph_names() -> None:
     assert not is_bundled_graph(BASE + "graph/seedling", BASE)
     assert not is_bundled_graph(BASE + "graph/file/seed", BASE)
     assert not is_bundled_graph(BASE + "graph/ontology/other", BASE)
+
+
+def test_issue_7_problem3_invalid_rebuild_changes_nothing(tmp_path: Path, data: Path) -> None:
+    settings = Settings(store=str(tmp_path / "store"), data_dir=data)
+    store = OxigraphStore(settings.store)
+    try:
+        build_store(store, settings)
+        (data / "seed" / "extra.ttl").write_text(
+            EXTRA.replace('dcterms:title "A bundled file that will be removed"@en ;', ""),
+            encoding="utf-8",
+        )
+        before = io.BytesIO()
+        store.dump(formats.by_name("nquads"), before)
+        with pytest.raises(ValidationFailedError):
+            build_store(store, settings)
+        after = io.BytesIO()
+        store.dump(formats.by_name("nquads"), after)
+        assert after.getvalue() == before.getvalue()
+    finally:
+        store.close()

@@ -16,6 +16,7 @@ from rdflib.namespace import DCTERMS, FOAF, SKOS, XSD
 
 from scripts import seed_text
 from scripts.seed_text import BASE
+from unpacs.loader.uris import parse_thing_iri
 
 ROOT = Path(__file__).parent.parent
 
@@ -77,6 +78,8 @@ CASAMBRE = URIRef(BASE + "id/person/casambre-louis-napoleon")
         ),
         (SKOS.definition, Literal("Codes of conduct, ethics or equivalent", lang="en"), None),
         (FOAF.name, Literal("Louis Napoleon C. Casambre Jr."), "Jr"),
+        # Whole words only: "Casam" is inside "Casambre" but is not the seed's word.
+        (FOAF.nick, Literal("Casam"), "Casam"),
         (DCTERMS.date, Literal("2011-08-29", datatype=XSD.date), "2011-08-29"),
         (DCTERMS.date, Literal("2011-08-28", datatype=XSD.date), None),
         (DCTERMS.extent, Literal("3145", datatype=XSD.integer), "3145"),
@@ -151,3 +154,15 @@ def test_issue_8_rebuild_refuses_a_folder_without_the_seeds(tmp_path: Path) -> N
     out = tmp_path / "passages.json"
     assert seed_text.main([str(tmp_path), "--out", str(out)]) == 1
     assert not out.exists()
+
+
+def test_issue_8_new_seed_records_have_dereferenceable_iris(graph: Graph) -> None:
+    # Records added for issue 8 (lists, plans, notes' sources, the project's own agent) must use
+    # the IRI patterns the resource pages serve, or they would be published but answer 404.
+    subjects = {str(s) for s in graph.subjects() if isinstance(s, URIRef)}
+    # Concept schemes (id/concept/{scheme}, as MODELLING.md names them) are not served by
+    # parse_thing_iri today, for the older schemes too; that is the pages' owner's to fix.
+    schemes = {str(s) for s in graph.subjects(RDF.type, SKOS.ConceptScheme)}
+    ours = sorted(s for s in subjects - schemes if s.startswith(BASE + "id/"))
+    assert ours
+    assert [s for s in ours if parse_thing_iri(BASE, s) is None] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,24 @@ STATS_DEFAULT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 STATS_CLASSES = (
     "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c ORDER BY ?c"
 )
+
+
+_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+MAX_MESSAGE = 200
+
+
+def syntax_error(error: SyntaxError, title: str = "SPARQL syntax error") -> QueryError:
+    """A parser error with its line and column, the message trimmed (never the whole query)."""
+    text = str(error.msg or error)
+    line, column = error.lineno, error.offset
+    found = _POSITION.match(text)
+    if found:
+        line, column = int(found.group(1)), int(found.group(2))
+        text = text[found.end() :]
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
+    where = f" at line {line}, column {column}" if line is not None else ""
+    return QueryError(f"{title}{where}: {text}", line=line, column=column)
 
 
 def _is_lock_error(error: OSError) -> bool:
@@ -85,22 +104,21 @@ class OxigraphStore:
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> QueryResult:
-        kwargs: dict[str, object] = {}
-        if default_graph_uris:
-            kwargs["default_graph"] = [pyoxigraph.NamedNode(u) for u in default_graph_uris]
-        else:
-            kwargs["use_default_graph_as_union"] = True
-        if named_graph_uris:
-            kwargs["named_graphs"] = [pyoxigraph.NamedNode(u) for u in named_graph_uris]
+        kwargs: dict[str, object] = {"base_iri": base_iri}
+        try:
+            if default_graph_uris or named_graph_uris:
+                kwargs["default_graph"] = [pyoxigraph.NamedNode(u) for u in default_graph_uris]
+                kwargs["named_graphs"] = [pyoxigraph.NamedNode(u) for u in named_graph_uris]
+            else:
+                kwargs["use_default_graph_as_union"] = True
+        except ValueError as error:
+            raise QueryError(f"a dataset graph is not an absolute IRI: {error}") from None
         try:
             result = self._store.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as error:
-            raise QueryError(
-                f"SPARQL syntax error: {error.msg}",
-                line=error.lineno,
-                column=error.offset,
-            ) from None
+            raise syntax_error(error) from None
         except (OSError, ValueError) as error:
             raise QueryError(f"query failed: {error}") from None
         return wrap_result(result)
@@ -109,9 +127,7 @@ class OxigraphStore:
         try:
             self._store.update(sparql)
         except SyntaxError as error:
-            raise QueryError(
-                f"SPARQL update syntax error: {error.msg}", line=error.lineno, column=error.offset
-            ) from None
+            raise syntax_error(error, "SPARQL update syntax error") from None
         except (OSError, ValueError) as error:
             raise QueryError(f"update failed: {error}") from None
 

@@ -103,8 +103,13 @@ class Store(Protocol):
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Evaluate a SPARQL 1.1 query; raises ``QueryError`` on a bad query."""
+        """Evaluate a SPARQL 1.1 query; raises ``QueryError`` on a bad query.
+
+        No dataset: the default graph is the union of all graphs. Named graphs without default
+        graphs: the default graph is empty (SPARQL 1.1 Protocol). ``base_iri`` resolves the
+        relative IRIs of the query."""
         ...
 
     def update(self, sparql: str) -> None:

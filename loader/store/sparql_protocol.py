@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import IO
 
 import pyoxigraph
-from SPARQLWrapper import CONSTRUCT, DESCRIBE, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
     EndPointInternalError,
     EndPointNotFound,
@@ -48,6 +48,7 @@ STATS_CLASSES = (
 )
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
+VIRTUOSO_ASK = "__ASK_RETVAL"
 USER_AGENT = "unpacs (SPARQL 1.1 protocol client)"
 DETAIL_CHARS = 300
 # SPARQLWrapper turns these statuses into its own exceptions and keeps only the body.
@@ -91,6 +92,15 @@ def _status_and_detail(error: BaseException) -> tuple[int | None, str]:
             literal = raw
         return status, _trimmed(literal if isinstance(literal, bytes | str) else str(literal))
     return None, ""
+
+
+def _virtuoso_ask(parsed: pyoxigraph.QuerySolutions, url: str) -> bool:
+    """Virtuoso 7.2 answers ASK as one row binding ``__ASK_RETVAL`` to 1 or 0."""
+    if tuple(v.value for v in parsed.variables) != (VIRTUOSO_ASK,):
+        raise StoreError(f"{url} did not answer an ASK with a boolean")
+    row = next(iter(parsed), None)
+    value = row[VIRTUOSO_ASK] if row is not None else None
+    return value is not None and value.value not in ("0", "false")
 
 
 def _sibling(query_url: str, name: str) -> str | None:
@@ -188,10 +198,15 @@ class SparqlProtocolStore:
             return
         self._union_checked = True
         try:
-            sample = self._select_json(
-                "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o "
-                "FILTER(isIRI(?s) && !isBlank(?o)) } } LIMIT 1"
-            )
+            # No FILTER in the engine: Virtuoso scans its large system graphs for one and times
+            # out; a few rows are enough to find a triple without blank nodes.
+            sample = [
+                row
+                for row in self._select_json(
+                    "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 50"
+                )
+                if not row["s"].startswith("_:") and not row["o"].startswith("_:")
+            ]
             if sample:
                 row = sample[0]
                 graph, triple = row["g"], f"{row['s']} {row['p']} {row['o']}"
@@ -221,8 +236,9 @@ class SparqlProtocolStore:
         data = self._request(
             self.query_url,
             method="POST",
-            body=sparql.encode(),
-            content_type="application/sparql-query",
+            # A form, not application/sparql-query: Virtuoso 7.2 waits for a form body.
+            body=urllib.parse.urlencode({"query": sparql}).encode(),
+            content_type="application/x-www-form-urlencoded",
             accept=RESULTS_JSON,
         )
         parsed = pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
@@ -235,13 +251,14 @@ class SparqlProtocolStore:
         data = self._request(
             self.query_url,
             method="POST",
-            body=sparql.encode(),
-            content_type="application/sparql-query",
+            # A form, not application/sparql-query: Virtuoso 7.2 waits for a form body.
+            body=urllib.parse.urlencode({"query": sparql}).encode(),
+            content_type="application/x-www-form-urlencoded",
             accept=RESULTS_JSON,
         )
         parsed = pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
-        if not isinstance(parsed, pyoxigraph.QueryBoolean):
-            raise StoreError(f"{self.query_url} did not answer an ASK with a boolean")
+        if isinstance(parsed, pyoxigraph.QuerySolutions):
+            return _virtuoso_ask(parsed, self.query_url)
         return bool(parsed)
 
     def _post_update(self, sparql: str) -> None:
@@ -260,8 +277,13 @@ class SparqlProtocolStore:
         *,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
     ) -> QueryResult:
         self._ensure_union_default_graph()
+        if base_iri is not None:
+            # The protocol has no base parameter; a leading BASE is equivalent (a BASE in the
+            # query itself still wins, as the grammar resolves each against the previous one).
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         wrapper = self._wrapper(self.query_url)
         with warnings.catch_warnings():
             # SPARQLWrapper warns when its regex cannot tell the query form; the engine judges.
@@ -288,7 +310,10 @@ class SparqlProtocolStore:
         if isinstance(parsed, pyoxigraph.QueryBoolean):
             return BooleanResult(bool(parsed))
         if isinstance(parsed, pyoxigraph.QuerySolutions):
-            return SolutionsResult(tuple(v.value for v in parsed.variables), parsed)
+            variables = tuple(v.value for v in parsed.variables)
+            if wrapper.queryType == ASK and variables == (VIRTUOSO_ASK,):
+                return BooleanResult(_virtuoso_ask(parsed, self.query_url))
+            return SolutionsResult(variables, parsed)
         raise StoreError(f"unexpected answer from {self.query_url}")
 
     def update(self, sparql: str) -> None:
