@@ -172,7 +172,7 @@ def test_issue_11_sparql_update_that_breaks_a_shape_is_refused(
         data="INSERT DATA { <http://x.example/a> <http://x.example/b> 1 }",
         headers={**bearer(site.publisher), **sparql_update},
     )
-    assert union.status_code == 403 and "default graph" in union.json["detail"]
+    assert union.status_code == 400 and "default graph" in union.json["detail"]
     assert dump(store) == before
 
     # A valid update (ICTO's telephone) is committed and recorded.
