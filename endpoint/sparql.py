@@ -4,7 +4,8 @@ Strict where the protocol is: each parameter at most once (400), the request siz
 the body UTF-8 (400) in one of the two query media types (415), updates refused to anonymous
 clients (401 with ``WWW-Authenticate``; ``sparql_update`` takes a steward token's updates),
 results in the formats the client accepts (406 when none fits the query form). ``GET /sparql``
-without a query is the service description, or the query editor for a browser. Every error is a problem document (``endpoint.problems``).
+without a query is the service description, or the query editor for a browser. Every error is
+a problem document (``endpoint.problems``).
 
 Responses carry an ``ETag`` over (store generation, query, dataset, acceptable formats) and
 answer ``If-None-Match`` with 304; a capped result says so in ``Unpacs-Result-Truncated``.
