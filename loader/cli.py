@@ -17,6 +17,7 @@ import click
 
 from unpacs.loader import formats, validation
 from unpacs.loader.build import build_store
+from unpacs.loader.cli_import import import_group
 from unpacs.loader.cli_query import query
 from unpacs.loader.cli_steward import template, token
 from unpacs.loader.cli_support import (
@@ -284,6 +285,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 cli.add_command(query)
+cli.add_command(import_group)
 cli.add_command(token)
 cli.add_command(template)
 

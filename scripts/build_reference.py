@@ -1,14 +1,15 @@
 """Build the bundled country reference data in ``data/reference/``.
 
 Reads the OCHA Countries & Territories Taxonomy bundled in the ``hdx-python-country`` package
-(offline: never the live sheet) and the hand-curated ``country-groups.csv``, and writes
+(offline: never the live sheet) and UNSD's M49 overview table (``sources/m49_overview.csv``,
+for the LDC, LLDC and SIDS flags), and writes
 ``countries.ttl``, ``m49-regions.ttl`` and ``country-groups.ttl``.
 
 The output is deterministic (sorted, fixed formatting, no timestamps) so a test can re-run this
 script and compare the files byte for byte. IRIs are relative to the base IRI (no ``@base``);
 the loader resolves them against ``UNPACS_BASE_IRI``.
 
-    .venv/bin/python -m scripts.build_reference [--out data/reference] [--groups-csv FILE]
+    .venv/bin/python -m scripts.build_reference [--out data/reference] [--m49-csv FILE]
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from scripts.country_groups import build_country_groups, read_country_groups
+from scripts.country_groups import build_country_groups, read_m49_groups, with_member_states
 from scripts.turtle_text import iri, literal, subject_block, turtle_document
 from unpacs.loader.errors import CsvRecordError
 from unpacs.loader.uris import scheme_path, thing_path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "data" / "reference"
-DEFAULT_GROUPS_CSV = DEFAULT_OUT / "country-groups.csv"
+DEFAULT_M49_CSV = DEFAULT_OUT / "sources" / "m49_overview.csv"
 PACKAGE = "hdx-python-country"
 
 # UN order of the six official languages; the taxonomy's column prefix for each.
@@ -203,17 +204,18 @@ def build_m49_regions(source: TaxonomySource, rows: list[dict[str, str]]) -> str
 # ---------------------------------------------------------------- entry point
 
 
-def build_all(groups_csv: Path) -> dict[str, str]:
+def build_all(m49_csv: Path) -> dict[str, str]:
     source, rows = load_taxonomy()
     countries = selected_countries(rows)
     member_states = {
         r["ISO 3166-1 Alpha 3-Codes"] for r in countries if r["Appears in DGACM list"] == "Y"
     }
-    memberships = read_country_groups(groups_csv, member_states)
+    m49_list, flagged = read_m49_groups(m49_csv)
+    memberships = with_member_states(flagged, member_states)
     return {
         "countries.ttl": build_countries(source, countries),
         "m49-regions.ttl": build_m49_regions(source, rows),
-        "country-groups.ttl": build_country_groups(memberships),
+        "country-groups.ttl": build_country_groups(m49_list, memberships),
     }
 
 
@@ -221,14 +223,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
     parser.add_argument(
-        "--groups-csv",
+        "--m49-csv",
         type=Path,
-        default=DEFAULT_GROUPS_CSV,
-        help="curated LDC/LLDC/SIDS membership CSV",
+        default=DEFAULT_M49_CSV,
+        help="UNSD M49 overview CSV (LDC, LLDC, SIDS flags)",
     )
     args = parser.parse_args(argv)
     try:
-        files = build_all(args.groups_csv)
+        files = build_all(args.m49_csv)
     except CsvRecordError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -157,36 +157,71 @@ def test_taxonomy_source_is_described_in_each_taxonomy_file() -> None:
         assert "hdx-python-country" in str(graph.value(dataset, DCTERMS.description))
 
 
-def test_country_groups_csv_refers_to_member_states(member_states: set[str]) -> None:
-    with (REFERENCE / "country-groups.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert rows
-    for number, row in enumerate(rows, start=2):
-        assert row["iso_alpha3"] in member_states, (number, row["iso_alpha3"])
-        assert row["group"] in {"ldc", "lldc", "sids"}
-        assert row["source_url"].startswith("https://") or row["source_url"].startswith("http://")
-        assert row["list_date"]
-    ldc = {r["iso_alpha3"] for r in rows if r["group"] == "ldc"}
-    assert len(ldc) == 44
-    assert not {"BTN", "STP", "VUT"} & ldc  # graduated 2023, 2024, 2020
+M49_CSV = REFERENCE / "sources" / "m49_overview.csv"
+M49_SHA256 = "d55a59e4c5a7b8960eb991d0d6fb8200d9fe77cd9ad5c4bdd71abc24f7bd92fe"
+M49_LIST = URIRef(BASE + "id/dataset/m49-overview-2025-11-29")
 
 
-def test_country_groups_turtle_matches_the_csv() -> None:
+def group_members(graph: Graph, key: str) -> set[URIRef]:
+    concept = URIRef(f"{BASE}id/concept/country-group/{key}")
+    return {
+        m  # type: ignore[misc]
+        for record in graph.subjects(UNPACS.group, concept)
+        for m in graph.objects(record, UNPACS.groupMember)
+    }
+
+
+def test_m49_copy_is_the_recorded_file() -> None:
+    import hashlib
+
+    assert hashlib.sha256(M49_CSV.read_bytes()).hexdigest() == M49_SHA256
+
+
+def test_country_groups_from_m49_overview(member_states: set[str]) -> None:
     groups = load("country-groups.ttl")
-    ldc = URIRef(BASE + "id/concept/country-group/ldc")
-    members = set(groups.subjects(UNPACS.countryGroup, ldc))
-    assert len(members) == 44
-    assert country("PHL") not in members
-    assert groups.value(ldc, SKOS.definition) is not None
+    ldc, lldc, sids = (group_members(groups, k) for k in ("ldc", "lldc", "sids"))
+    assert (len(ldc), len(lldc), len(sids)) == (44, 32, 37)  # SIDS: 53 in M49, 37 Member States
+    assert {country(a) for a in member_states} >= ldc | lldc | sids
+    assert country("PHL") not in ldc | lldc | sids
+    assert country("AFG") in ldc and country("AFG") in lldc
+    assert country("FJI") in sids
+    assert not {country(a) for a in ("BTN", "STP", "VUT")} & ldc  # graduated 2023, 2024, 2020
+    # The plain link is the same set.
+    ldc_concept = URIRef(BASE + "id/concept/country-group/ldc")
+    assert set(groups.subjects(UNPACS.countryGroup, ldc_concept)) == ldc
 
 
-def test_unknown_alpha3_in_groups_csv_fails_with_its_location(tmp_path: Path) -> None:
-    bad = tmp_path / "groups.csv"
-    source = (REFERENCE / "country-groups.csv").read_text(encoding="utf-8").splitlines()
-    # Row 3 names Hong Kong, which is in countries.ttl but is not a Member State.
-    bad.write_text("\n".join([source[0], source[1], "HKG" + source[2][3:]]) + "\n", "utf-8")
-    result = run_script("--out", str(tmp_path / "out"), "--groups-csv", str(bad))
+def test_every_membership_is_dated_and_sourced() -> None:
+    groups = load("country-groups.ttl")
+    records = set(groups.subjects(RDF.type, UNPACS.CountryGroupMembership))
+    assert len(records) == 44 + 32 + 37
+    for record in records:
+        assert groups.value(record, UNPACS.asOf) == Literal(
+            "2025-11-29", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date")
+        )
+        assert groups.value(record, DCTERMS.source) == M49_LIST
+    assert "sha256:" + M49_SHA256 == str(groups.value(M49_LIST, UNPACS.contentHash))
+    assert str(groups.value(M49_LIST, DCTERMS.source)).startswith("https://unstats.un.org/")
+
+
+def test_non_member_sids_areas_are_named_not_modelled() -> None:
+    groups = load("country-groups.ttl")
+    sids = URIRef(BASE + "id/concept/country-group/sids")
+    note = str(groups.value(sids, SKOS.scopeNote))
+    assert "16 areas that are not UN Member States" in note
+    assert "Puerto Rico (PRI)" in note and "Anguilla (AIA)" in note
+    assert URIRef(BASE + "id/country/PRI") not in set(groups.subjects())
+
+
+def test_bad_group_flag_in_m49_csv_fails_with_its_location(tmp_path: Path) -> None:
+    bad = tmp_path / "m49.csv"
+    with M49_CSV.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    rows[2][12] = "yes"  # row 3, column "Least Developed Countries (LDC)"
+    with bad.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    result = run_script("--out", str(tmp_path / "out"), "--m49-csv", str(bad))
     assert result.returncode == 1
-    assert f"{bad} row 3 column 'iso_alpha3'" in result.stderr
-    assert "'HKG' is not the ISO alpha-3 code of a UN Member State" in result.stderr
+    assert f"{bad} row 3 column 'Least Developed Countries (LDC)'" in result.stderr
+    assert "'yes' is not a group flag" in result.stderr
     assert not (tmp_path / "out").exists()

@@ -246,6 +246,23 @@ BROKEN: list[tuple[str, str, str]] = [
     ),
     ("observation/dataset-title-missing.ttl", "Data set needs a title", "Violation"),
     ("observation/dataset-source-missing.ttl", "Data set needs a source", "Violation"),
+    ("egov-survey/ref-area-not-member.ttl", "about exactly one UN Member State", "Violation"),
+    ("egov-survey/edition-string.ttl", "has one edition (unpacs:surveyEdition)", "Violation"),
+    ("egov-survey/measure-type-unknown.ttl", "names one measure (qb:measureType)", "Violation"),
+    ("egov-survey/index-out-of-range.ttl", "one xsd:decimal from 0 to 1", "Violation"),
+    ("egov-survey/index-not-decimal.ttl", "one xsd:decimal from 0 to 1", "Violation"),
+    ("egov-survey/rank-zero.ttl", "one positive xsd:integer", "Violation"),
+    ("egov-survey/rank-decimal.ttl", "one positive xsd:integer", "Violation"),
+    (
+        "egov-survey/duplicate-observation.ttl",
+        "2 observations of http://127.0.0.1:8000/id/country/PHL for the measure",
+        "Violation",
+    ),
+    (
+        "egov-survey/egdi-not-mean.ttl",
+        "EGDI 0.0 of http://127.0.0.1:8000/id/country/PHL in the 2014 edition is not the mean",
+        "Warning",
+    ),
     ("case-study/title-missing.ttl", "Case study needs a title", "Violation"),
     (
         "case-study/spatial-not-country.ttl",
