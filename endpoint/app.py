@@ -6,7 +6,19 @@ import os
 
 from flask import Flask
 
-from unpacs.endpoint import dataset, downloads, health, pages, problems, resources, sparql, vocab
+from unpacs.endpoint import (
+    auth,
+    dataset,
+    downloads,
+    graphs,
+    health,
+    pages,
+    problems,
+    resources,
+    sparql,
+    validate_routes,
+    vocab,
+)
 from unpacs.endpoint.state import AppState
 from unpacs.loader.executor_factory import make_executor
 from unpacs.loader.settings import Settings, from_env
@@ -30,4 +42,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for blueprint in (pages.bp, vocab.bp, dataset.bp, downloads.bp):
         app.register_blueprint(blueprint)
     pages.init_search(app)
+    # Stewards: sign-in, validation, templates, authenticated graph writes (issue 11).
+    for blueprint in (auth.bp, validate_routes.bp, graphs.bp):
+        app.register_blueprint(blueprint)
     return app

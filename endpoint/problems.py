@@ -11,9 +11,11 @@ from werkzeug.exceptions import HTTPException
 
 from unpacs.loader.errors import (
     ConfigError,
+    ConflictError,
     InputError,
     InputTooLargeError,
     NotAcceptableError,
+    OutOfScopeError,
     QueryCrashedError,
     QueryError,
     QueryMemoryError,
@@ -40,6 +42,8 @@ STATUS: tuple[tuple[type[UnpacsError], int], ...] = (
     (QueryRefusedError, 400),
     (QueryError, 400),
     (ValidationFailedError, 422),
+    (OutOfScopeError, 403),
+    (ConflictError, 409),
     (InputError, 400),
     (StoreBusyError, 503),
     (StoreError, 502),

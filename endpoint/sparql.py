@@ -2,9 +2,10 @@
 
 Strict where the protocol is: each parameter at most once (400), the request size capped (413),
 the body UTF-8 (400) in one of the two query media types (415), updates refused to anonymous
-clients (401 with ``WWW-Authenticate``), results in the formats the client accepts (406 when
-none fits the query form). ``GET /sparql`` without a query is the service description, or the
-query editor for a browser. Every error is a problem document (``endpoint.problems``).
+clients (401 with ``WWW-Authenticate``; ``sparql_update`` takes a steward token's updates),
+results in the formats the client accepts (406 when none fits the query form). ``GET /sparql``
+without a query is the service description, or the query editor for a browser. Every error is
+a problem document (``endpoint.problems``).
 
 Responses carry an ``ETag`` over (store generation, query, dataset, acceptable formats) and
 answer ``If-None-Match`` with 304; a capped result says so in ``Unpacs-Result-Truncated``.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
@@ -22,11 +22,10 @@ from werkzeug.exceptions import (
     BadRequest,
     NotAcceptable,
     RequestEntityTooLarge,
-    Unauthorized,
     UnsupportedMediaType,
 )
 
-from unpacs.endpoint import service_description
+from unpacs.endpoint import service_description, sparql_update
 from unpacs.endpoint.conneg import acceptable, find_format
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
@@ -45,7 +44,6 @@ UPDATE_BODY = "application/sparql-update"
 UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
 SINGLE_PARAMS = ("query", "format")
 METHODS = "GET, POST, OPTIONS"
-CHALLENGE = 'Bearer realm="unpacs"'
 RESULT_HEADERS = (
     "ETag",
     "Unpacs-Result-Truncated",
@@ -103,7 +101,8 @@ def _read_params() -> tuple[Params, str | None]:
         return params, None
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if request.mimetype == UPDATE_BODY:
-        raise _unauthorized()
+        # The body is the update; ``sparql_update`` authenticates it (401 when anonymous).
+        return [*params, ("update", _decode(_read_body(), "update"))], None
     if request.mimetype not in (FORM, QUERY_BODY):
         raise UnsupportedMediaType(
             f"send the query as {FORM} or {QUERY_BODY}, not {request.mimetype or 'no media type'}"
@@ -114,20 +113,6 @@ def _read_params() -> tuple[Params, str | None]:
     if request.mimetype == FORM:
         return params + _parse_pairs(body, "form body"), None
     return params, body
-
-
-class UpdateUnauthorized(Unauthorized):
-    """401 with the challenge written out (werkzeug would leave the realm unquoted)."""
-
-    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
-        return [*super().get_headers(*args, **kwargs), ("WWW-Authenticate", CHALLENGE)]
-
-
-def _unauthorized() -> Unauthorized:
-    return UpdateUnauthorized(
-        "SPARQL updates need an authenticated request (a bearer token); this endpoint answers "
-        "anonymous queries only"
-    )
 
 
 def _single(params: Params, name: str) -> str | None:
@@ -181,7 +166,9 @@ def sparql() -> Response:
         return _preflight()
     params, body_query = _read_params()
     if any(name in UPDATE_PARAMS for name, _v in params):
-        raise _unauthorized()
+        if any(name != "update" for name, _v in params if name in UPDATE_PARAMS):
+            raise BadRequest("name the graphs in the update (WITH, USING), not by parameters")
+        return sparql_update.handle(_single(params, "update") or "")
     for name in SINGLE_PARAMS:
         _single(params, name)
     query = _single(params, "query")

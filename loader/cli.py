@@ -19,6 +19,7 @@ from unpacs.loader import formats, validation
 from unpacs.loader.build import build_store
 from unpacs.loader.cli_import import import_group
 from unpacs.loader.cli_query import query
+from unpacs.loader.cli_steward import template, token
 from unpacs.loader.cli_support import (
     IriParam,
     UnpacsGroup,
@@ -95,6 +96,9 @@ VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Print every warnin
     "loaded from another file.",
 )
 @VERBOSE
+@click.option("--server", help="A running server's URL: load through it (needs --token, --graph).")
+@click.option("--token", help="Steward token, or @file holding it (with --server).")
+@click.option("--draft", is_flag=True, help="With --server: submit a draft for review.")
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -104,9 +108,20 @@ def load(
     no_validate: bool,
     replace: bool,
     verbose: bool,
+    server: str | None,
+    token: str | None,
+    draft: bool,
 ) -> None:
     """Load FILES (or the RDF files in a folder) in one transaction: all of them, or nothing."""
     settings = settings_of(ctx)
+    if server:
+        from unpacs.loader.cli_steward import remote_load
+
+        if len(files) != 1 or not token or no_validate:
+            raise click.UsageError("--server takes one file and --token (and never --no-validate)")
+        outcome = remote_load(server, token, files[0], graph, fmt, draft)
+        click.echo(json.dumps(outcome, indent=2))
+        return
     if graph and len(files) > 1:
         raise click.UsageError("--graph needs exactly one file")
     chosen = formats.by_name(fmt) if fmt else None
@@ -136,9 +151,26 @@ def load(
     help="Graph IRI (repeatable).",
 )
 @click.option("--force", is_flag=True, help="Delete even when other graphs link to its records.")
+@click.option("--server", help="A running server's URL: delete through it (needs --token).")
+@click.option("--token", help="Steward token, or @file holding it (with --server).")
 @click.pass_context
-def delete(ctx: click.Context, graphs: tuple[str, ...], force: bool) -> None:
+def delete(
+    ctx: click.Context,
+    graphs: tuple[str, ...],
+    force: bool,
+    server: str | None,
+    token: str | None,
+) -> None:
     """Remove named graphs in one transaction (refused when other records link to them)."""
+    if server:
+        from unpacs.loader.cli_steward import remote_delete
+
+        if not token or force:
+            raise click.UsageError("--server needs --token (and never --force)")
+        for graph in graphs:
+            remote_delete(server, token, graph)
+            click.echo(f"deleted graph {graph} through {server}")
+        return
     with opened_store(settings_of(ctx)) as store:
         removed = delete_graphs(store, graphs, force=force)
     for graph, n in removed.items():
@@ -254,6 +286,8 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 cli.add_command(query)
 cli.add_command(import_group)
+cli.add_command(token)
+cli.add_command(template)
 
 
 def main() -> None:

@@ -212,7 +212,8 @@ def parse_csv_records(
             file=file,
             hint="export the sheet with its header row",
         )
-    header = [h.strip() for h in rows[0]]
+    # Templates mark required columns "Name *"; the mark is not part of the title.
+    header = [h.strip().removesuffix("*").strip() for h in rows[0]]
     schema = choose_schema(header, read_table_schemas(mappings_dir), file)
     issues: list[Issue] = []
     triples: list[pyoxigraph.Triple] = []

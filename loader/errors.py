@@ -136,6 +136,19 @@ class ValidationFailedError(UnpacsError):
     title = "records do not conform to the shapes"
 
 
+class OutOfScopeError(UnpacsError):
+    """A steward token may not do this: a missing action or a country it does not cover."""
+
+    title = "outside the token's scope"
+    may: dict[str, object] | None = None  # what the token may do, for the refusal
+
+
+class ConflictError(UnpacsError):
+    """The write was made against a version that has changed since (a stale draft)."""
+
+    title = "conflict"
+
+
 class QueryError(UnpacsError):
     """A SPARQL query or update that the store refused (syntax, policy)."""
 

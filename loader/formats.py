@@ -102,6 +102,13 @@ FORMATS: tuple[Format, ...] = (
         suffixes=(".csv",),
     ),
     Format(
+        "xlsx-records",
+        "tabular",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        aliases=("xlsx",),
+        suffixes=(".xlsx",),
+    ),
+    Format(
         "sparql-json",
         "results",
         "application/sparql-results+json",

@@ -25,6 +25,7 @@ from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import Store
 from unpacs.loader.uris import graph_iri, slugify
 from unpacs.loader.validation_scope import country_lookup, validation_data
+from unpacs.loader.xlsx_records import xlsx_to_csv
 
 Progress = Callable[[str, int], None]
 PROV_GENERATED = pyoxigraph.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
@@ -117,8 +118,11 @@ def _parse(
 ) -> list[pyoxigraph.Quad]:
     if source.fmt.kind == "tabular":
         lookup = country_lookup(store, staged_so_far, settings.base_iri)
+        data = source.data
+        if source.fmt.name == "xlsx-records":
+            data = xlsx_to_csv(data, source.name, settings.data_dir / "mappings")
         triples = parse_csv_records(
-            source.data,
+            data,
             file=source.name,
             base_iri=settings.base_iri,
             country_lookup=lookup,

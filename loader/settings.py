@@ -108,6 +108,8 @@ class Settings:
     allowed_services: frozenset[str] = frozenset()
     shapes_dir: Path = field(default=resources.SHAPES_DIR)
     data_dir: Path = field(default=resources.DATA_DIR)
+    tokens_file: Path | None = None
+    history_file: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.base_iri:
@@ -117,6 +119,16 @@ class Settings:
     @property
     def store_is_remote(self) -> bool:
         return self.store.startswith(("http://", "https://"))
+
+    @property
+    def history_path(self) -> Path:
+        """The stewards' history and drafts database: beside an embedded store by default."""
+        if self.history_file is not None:
+            return self.history_file
+        if self.store_is_remote:
+            return Path("var/unpacs-history.sqlite")
+        store = Path(self.store)
+        return store.parent / (store.name + ".history.sqlite")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with the non-None ``changes`` applied (CLI options over environment)."""
@@ -209,6 +221,16 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
         "UNPACS_DATA_DIR",
         lambda _n, raw: Path(raw),
         "Folder of bundled data that `unpacs build` loads.",
+    ),
+    "tokens_file": (
+        "UNPACS_TOKENS_FILE",
+        lambda _n, raw: Path(raw) if raw else None,
+        "JSON file of steward tokens (label, sha256, countries, actions); unset: no writes.",
+    ),
+    "history_file": (
+        "UNPACS_HISTORY_FILE",
+        lambda _n, raw: Path(raw) if raw else None,
+        "SQLite file of the commit history and drafts (default: beside the store).",
     ),
 }
 

@@ -109,7 +109,8 @@ def test_second_process_on_the_same_store_gets_a_clear_error(tmp_path: Path) -> 
         assert holder.stdout.readline().strip() == "ready"
         busy = run(tmp_path, "stats")
         assert busy.returncode == 1
-        assert "is in use by another process; stop it or load through the server" in busy.stderr
+        assert "is in use by another process (a running server?)" in busy.stderr
+        assert "--server URL --token TOKEN" in busy.stderr
     finally:
         holder.kill()
         holder.wait()

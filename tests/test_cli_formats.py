@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pyoxigraph
 import pytest
 from cli_helpers import clean_env
@@ -43,7 +44,7 @@ CASES = [(c, f) for c in COMMANDS_WITH_FORMATS for f in listed(c)]
 
 
 def test_every_listed_format_is_checked() -> None:
-    assert COMMANDS_WITH_FORMATS == ["dump", "load", "query", "validate"]
+    assert COMMANDS_WITH_FORMATS == ["dump", "load", "query", "template", "validate"]
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,8 @@ def test_issue_7_problem7_every_listed_format_works(
         assert _count_rdf(done.stdout.encode(), name) == total
     elif command == "validate":
         check_validate(where, env, name)
+    elif command == "template":
+        check_template(tmp_path, name)
     else:
         check_load(tmp_path, name)
 
@@ -130,6 +133,20 @@ def check_validate(where: Path, env: dict[str, str], name: str) -> None:
         assert "does not conform" in done.stdout
 
 
+def check_template(tmp_path: Path, name: str) -> None:
+    env = clean_env(UNPACS_STORE=str(tmp_path / "store"))
+    assert unpacs(None, tmp_path, env, "build").exit_code == 0
+    target = tmp_path / f"institution.{name}"
+    done = unpacs(
+        None, tmp_path, env, "template", "institution", "--format", name, "-o", str(target)
+    )
+    assert done.exit_code == 0, done.output
+    if name == "csv":
+        assert target.read_text(encoding="utf-8").startswith("Institution code *,")
+    else:
+        assert openpyxl.load_workbook(target)["Institution"]["A1"].value == "Institution code *"
+
+
 def check_load(tmp_path: Path, name: str) -> None:
     fmt = formats.by_name(name)
     # Each file under a suffix that does not tell its format, so --format must.
@@ -137,7 +154,14 @@ def check_load(tmp_path: Path, name: str) -> None:
         env = clean_env(UNPACS_STORE=str(tmp_path / "store"))
         assert unpacs(None, tmp_path, env, "build").exit_code == 0
         source = tmp_path / "institutions.txt"
-        shutil.copy(CSV / "institutions.csv", source)
+        if fmt.name == "xlsx-records":
+            book = openpyxl.Workbook()
+            with (CSV / "institutions.csv").open(encoding="utf-8", newline="") as rows:
+                for row in csv.reader(rows):
+                    book.active.append(row)
+            book.save(source)
+        else:
+            shutil.copy(CSV / "institutions.csv", source)
         expected = "id/organization/test-icto"
     else:
         env = clean_env(

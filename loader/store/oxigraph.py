@@ -79,8 +79,8 @@ class OxigraphStore:
         except OSError as error:
             if _is_lock_error(error):
                 raise StoreBusyError(
-                    f"store {path} is in use by another process; stop it or load through the "
-                    "server",
+                    f"store {path} is in use by another process (a running server?); write "
+                    "through it with --server URL --token TOKEN (unpacs load|delete), or stop it",
                     hint="only one process may own an embedded store directory",
                 ) from None
             raise StoreError(f"cannot open store {path}: {error}") from None
