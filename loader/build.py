@@ -118,14 +118,37 @@ def graphs_of_an_old_base(store: Store, settings: Settings) -> list[str]:
     return bundled
 
 
-def build_store(store: Store, settings: Settings, progress: Progress | None = None) -> LoadReport:
+def edited_graphs(store: Store, sources: list[Source], base_iri: str) -> dict[str, str]:
+    """Bundled graphs whose stored content came from another file than the bundled one.
+
+    A steward who corrects a bundled record (through ``/graphs`` or ``unpacs load --graph``)
+    replaces the graph with their own file; a rebuild must not silently undo that.
+    """
+    stored = stored_source_files(store, [s.graph for s in sources], base_iri)
+    return {
+        s.graph: stored[s.graph]
+        for s in sources
+        if s.graph in stored and stored[s.graph] != s.file_name
+    }
+
+
+def build_store(
+    store: Store,
+    settings: Settings,
+    progress: Progress | None = None,
+    *,
+    overwrite_edits: bool = False,
+) -> LoadReport:
     """Replace the bundled graphs (validated, one transaction); leave every other graph alone.
 
-    The same commit records the base IRI (``store_record``); under a new base it also drops the
-    bundled graphs of the old one.
+    A bundled graph that was since replaced from another file (a steward's correction) is kept
+    and reported, unless ``overwrite_edits``. The same commit records the base IRI
+    (``store_record``); under a new base it also drops the bundled graphs of the old one.
     """
     sources = bundled_sources(settings)
-    wanted = {s.graph for s in sources}
+    kept = {} if overwrite_edits else edited_graphs(store, sources, settings.base_iri)
+    sources = [s for s in sources if s.graph not in kept]
+    wanted = {s.graph for s in sources} | set(kept)
     gone = [
         g for g in store.graph_names() if is_bundled_graph(g, settings.base_iri) and g not in wanted
     ]
@@ -142,4 +165,5 @@ def build_store(store: Store, settings: Settings, progress: Progress | None = No
         also_commit=record_graph(settings.base_iri),
     )
     report.removed = {g: files.get(g, "(unknown file)") for g in gone}
+    report.kept = kept
     return report

@@ -179,16 +179,22 @@ def delete(
 
 @cli.command()
 @VERBOSE
+@click.option(
+    "--overwrite-edits",
+    is_flag=True,
+    help="Also replace bundled graphs that were since replaced from another file.",
+)
 @click.pass_context
-def build(ctx: click.Context, verbose: bool) -> None:
+def build(ctx: click.Context, verbose: bool, overwrite_edits: bool) -> None:
     """Replace the bundled graphs (data/reference, data/seed, ontology, shapes), validated.
 
-    Every other graph (what stewards loaded) is left as it is.
+    Every other graph (what stewards loaded) is left as it is, and so is a bundled graph a
+    steward replaced from another file (unless --overwrite-edits).
     """
     settings = settings_of(ctx)
     with opened_store(settings) as store:
         before = stored_base_iri(store)
-        report = build_store(store, settings, terminal_progress())
+        report = build_store(store, settings, terminal_progress(), overwrite_edits=overwrite_edits)
     print_report(report, verbose)
     if before is not None and before != settings.base_iri:
         click.echo(f"moved the bundled graphs from base IRI {before} to {settings.base_iri}")

@@ -165,6 +165,11 @@ def print_report(report: LoadReport, verbose: bool = False) -> None:
         click.echo(f"moved {len(records)} record(s) out of graph {graph}: " + ", ".join(records))
     for graph, file in sorted(report.removed.items()):
         click.echo(f"removed graph {graph} (its file {file} is no longer bundled)")
+    for graph, file in sorted(report.kept.items()):
+        click.echo(
+            f"kept graph {graph}: it was replaced from {file} since it was built; "
+            "`unpacs build --overwrite-edits` replaces it with the bundled file"
+        )
 
 
 def _usage_line(error: click.UsageError) -> str:

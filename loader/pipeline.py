@@ -54,6 +54,8 @@ class LoadReport:
     issues: list[Issue] = field(default_factory=list)
     # Graphs removed by the same commit -> the source file their description named.
     removed: dict[str, str] = field(default_factory=dict)
+    # Bundled graphs a rebuild left alone because they were replaced from another file.
+    kept: dict[str, str] = field(default_factory=dict)
     # Records moved here by ``--replace``: graph they left -> record IRIs.
     moved: dict[str, list[str]] = field(default_factory=dict)
     validated: bool = True

@@ -183,3 +183,26 @@ def test_issue_7_problem3_invalid_rebuild_changes_nothing(tmp_path: Path, data: 
         assert after.getvalue() == before.getvalue()
     finally:
         store.close()
+
+
+def test_issue_7_problem3_rebuild_keeps_a_bundled_graph_a_steward_corrected(
+    tmp_path: Path, data: Path
+) -> None:
+    ok(run(tmp_path, data, "build"))
+    graph = BASE + "graph/seed/philippines"
+    bundled = (data / "seed" / "philippines.ttl").read_text(encoding="utf-8")
+    corrected = tmp_path / "philippines-corrected.ttl"
+    corrected.write_text(bundled.replace("Executive Director", "Executive  Director"), "utf-8")
+    ok(run(tmp_path, data, "load", "--graph", graph, str(corrected)))
+    before = ok(run(tmp_path, data, "dump", "--graph", graph))
+
+    # A `git pull` changes the bundled file: the steward's correction stays, and says so.
+    (data / "seed" / "philippines.ttl").write_text(bundled + "\n# edited\n", encoding="utf-8")
+    out = ok(run(tmp_path, data, "build"))
+    assert ok(run(tmp_path, data, "dump", "--graph", graph)) == before
+    assert f"kept graph {graph}: it was replaced from" in out
+    assert "--overwrite-edits" in out
+
+    ok(run(tmp_path, data, "build", "--overwrite-edits"))
+    assert ok(run(tmp_path, data, "dump", "--graph", graph)) != before
+    assert "kept graph" not in ok(run(tmp_path, data, "build"))
