@@ -10,10 +10,11 @@ so a value the survey does not give is an observation that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from unpacs.loader.egov_survey import MEASURES, Edition
+from unpacs.loader.turtle_text import iri, literal, subject_block
 from unpacs.loader.uris import thing_path
 
 PREFIXES = (
@@ -47,25 +48,6 @@ class FileProvenance:
     description: str
     source: str  # the page or repository folder the file was taken from
     derived_from: str = DATA_CENTER  # what the file itself was made from
-
-
-def iri(path_or_url: str) -> str:
-    if any(c in path_or_url for c in '<>"{}|^`\\ \n'):
-        raise ValueError(f"not writable as an IRI: {path_or_url!r}")
-    return f"<{path_or_url}>"
-
-
-def literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    suffix = f"@{lang}" if lang else (f"^^{datatype}" if datatype else "")
-    return f'"{escaped}"{suffix}'
-
-
-def block(subject: str, types: Sequence[str], pairs: Iterable[tuple[str, str]]) -> str:
-    lines = [f"{subject} a {', '.join(types)}"] + [f"    {p} {o}" for p, o in pairs]
-    return " ;\n".join(lines) + " .\n"
 
 
 def document(comment: str, blocks: Iterable[str]) -> str:
@@ -106,7 +88,7 @@ def structure_turtle() -> str:
         "status (sdmx-attribute:obsStatus, on each observation)."
     )
     blocks = [
-        block(
+        subject_block(
             iri(STRUCTURE),
             ["qb:DataStructureDefinition"],
             [
@@ -125,9 +107,9 @@ def structure_turtle() -> str:
         pairs = [(role, prop)]
         if order is not None:
             pairs.append(("qb:order", str(order)))
-        blocks.append(block(iri(_component(key)), ["qb:ComponentSpecification"], pairs))
+        blocks.append(subject_block(iri(_component(key)), ["qb:ComponentSpecification"], pairs))
     blocks.append(
-        block(
+        subject_block(
             iri(_component("unit")),
             ["qb:ComponentSpecification"],
             [
@@ -138,7 +120,7 @@ def structure_turtle() -> str:
         )
     )
     blocks.append(
-        block(
+        subject_block(
             iri(_component("obs-status")),
             ["qb:ComponentSpecification"],
             [("qb:attribute", "sdmx-attribute:obsStatus"), ("qb:componentRequired", "true")],
@@ -179,7 +161,7 @@ def _edition_blocks(edition: Edition, source: FileProvenance) -> list[str]:
         )
     gyear = literal(str(year), datatype="xsd:gYear")
     return [
-        block(
+        subject_block(
             iri(edition_document_path(year)),
             ["foaf:Document", "prov:Entity"],
             [
@@ -189,7 +171,7 @@ def _edition_blocks(edition: Edition, source: FileProvenance) -> list[str]:
                 ("foaf:page", iri(DATA_CENTER)),
             ],
         ),
-        block(
+        subject_block(
             iri(source.iri),
             ["dcat:Distribution", "prov:Entity"],
             [
@@ -201,7 +183,7 @@ def _edition_blocks(edition: Edition, source: FileProvenance) -> list[str]:
                 ("prov:wasDerivedFrom", iri(source.derived_from)),
             ],
         ),
-        block(
+        subject_block(
             iri(dataset_path(year)),
             ["qb:DataSet", "dcat:Dataset", "prov:Entity"],
             [
@@ -230,7 +212,7 @@ def edition_turtle(edition: Edition, source: FileProvenance, made_by: str) -> st
             if value is None:
                 continue
             blocks.append(
-                block(
+                subject_block(
                     iri(observation_path(year, row.alpha3, measure.key)),
                     ["qb:Observation"],
                     [

@@ -22,8 +22,8 @@ from importlib import metadata
 from pathlib import Path
 
 from scripts.country_groups import build_country_groups, read_m49_groups, with_member_states
-from scripts.turtle_text import iri, literal, subject_block, turtle_document
 from unpacs.loader.errors import CsvRecordError
+from unpacs.loader.turtle_text import iri, literal, subject_block, turtle_document
 from unpacs.loader.uris import scheme_path, thing_path
 
 REPO = Path(__file__).resolve().parent.parent

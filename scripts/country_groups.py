@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.turtle_text import iri, literal, subject_block, turtle_document
 from unpacs.loader.errors import CsvRecordError
+from unpacs.loader.turtle_text import iri, literal, subject_block, turtle_document
 from unpacs.loader.uris import scheme_path, thing_path
 
 

@@ -22,7 +22,7 @@ PREFIXES = (
 
 
 def iri(path_or_url: str) -> str:
-    if any(c in path_or_url for c in '<>"{}|^`\\ '):
+    if any(c in path_or_url for c in '<>"{}|^`\\ \n'):
         raise ValueError(f"not writable as an IRI: {path_or_url!r}")
     return f"<{path_or_url}>"
 
