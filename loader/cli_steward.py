@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from unpacs.loader import formats
-from unpacs.loader.cli_support import settings_of
+from unpacs.loader.cli_support import UnpacsGroup, settings_of
 from unpacs.loader.errors import InputError, StoreBusyError, UnpacsError
 from unpacs.loader.record_templates import csv_template, template_columns
 from unpacs.loader.settings import Settings
@@ -134,7 +134,7 @@ def template_bytes(settings: Settings, record_type: str, fmt: str) -> bytes:
         store.close()
 
 
-@click.group()
+@click.group(cls=UnpacsGroup)  # its commands take --store and --base-iri too
 def token() -> None:
     """Steward tokens (stored hashed in UNPACS_TOKENS_FILE)."""
 
