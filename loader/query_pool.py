@@ -41,6 +41,7 @@ from unpacs.loader.errors import (
     QueryMemoryError,
     QueryTimeoutError,
     StoreError,
+    UnpacsError,
 )
 from unpacs.loader.executor import QueryAnswer, QueryRequest, StoredGraphs
 from unpacs.loader.generations import Generations
@@ -229,13 +230,18 @@ class PoolExecutor:
     def _memory_message(self) -> str:
         return f"the query needed more than {self.memory_mb} MB and was stopped"
 
-    def _refused(self, worker: WorkerHandle, header: dict[str, Any]) -> QueryError:
+    def _refused(self, worker: WorkerHandle, header: dict[str, Any]) -> UnpacsError:
         kind = header.get("kind")
         if kind == "memory":
             self._retire(worker, "MemoryError")
             return QueryMemoryError(self._memory_message())
         if kind == "notacceptable":
             return NotAcceptableError(header["message"])
+        if kind == "io":
+            return StoreError(
+                header["message"],
+                hint="a SERVICE endpoint the query calls may be down or refusing",
+            )
         return QueryError(header["message"], line=header.get("line"), column=header.get("column"))
 
     def _acquire(self, deadline: float) -> WorkerHandle:

@@ -92,7 +92,11 @@ class Worker:
             except SyntaxError as error:
                 self.conn.send_bytes(_syntax_error(error))
                 continue
-            except (OSError, ValueError, TypeError, RuntimeError) as error:
+            except OSError as error:
+                # pyoxigraph evaluates lazily: an allowed SERVICE that fails surfaces here.
+                self.conn.send_bytes(_error("io", f"the query failed while it ran: {error}"))
+                continue
+            except (ValueError, TypeError, RuntimeError) as error:
                 self.conn.send_bytes(_error("query", f"query failed: {error}"))
                 continue
             # One frame, the header line then the body: one write and one wake-up per answer.
