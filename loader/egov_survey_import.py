@@ -25,8 +25,8 @@ from unpacs.loader.egov_survey_rdf import (
     dataset_path,
     edition_turtle,
 )
-from unpacs.loader.errors import InputError, InputTooLargeError, UnpacsError
-from unpacs.loader.pipeline import LoadReport, Progress, Source, load_sources
+from unpacs.loader.errors import InputError, UnpacsError
+from unpacs.loader.pipeline import LoadReport, Progress, Source, check_input_file, load_sources
 from unpacs.loader.provenance import content_hash
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import BooleanResult, SolutionsResult, Store
@@ -101,15 +101,7 @@ def import_edition(
             f"{edition} is not a survey edition",
             hint=f"give the year of the edition, {FIRST_EDITION}-{LAST_EDITION}",
         )
-    if not path.is_file():
-        raise InputError(f"no such file: {path}", file=str(path))
-    size = path.stat().st_size
-    if size > settings.max_input_bytes:
-        raise InputTooLargeError(
-            f"{size:,} bytes is over the limit of {settings.max_input_bytes:,} bytes",
-            file=str(path),
-            hint="raise UNPACS_MAX_INPUT_BYTES",
-        )
+    check_input_file(path, settings)
     if source_url is not None and not source_url.startswith(("https://", "http://")):
         raise InputError(f"{source_url!r} is not an http(s) URL", hint="--source-url URL")
     states = _require_reference_data(store, settings)

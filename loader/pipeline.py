@@ -87,9 +87,8 @@ def graph_for_path(path: Path, settings: Settings) -> str:
     return graph_iri(settings.base_iri, f"file/{folder}/{slugify(path.stem) or 'file'}")
 
 
-def read_source(
-    path: Path, settings: Settings, *, graph: str | None = None, fmt: Format | None = None
-) -> Source:
+def check_input_file(path: Path, settings: Settings) -> None:
+    """The file exists and is within ``UNPACS_MAX_INPUT_BYTES`` (checked before reading it)."""
     if not path.is_file():
         raise InputError(f"no such file: {path}", file=str(path))
     size = path.stat().st_size
@@ -99,6 +98,12 @@ def read_source(
             file=str(path),
             hint="split the file, or raise UNPACS_MAX_INPUT_BYTES",
         )
+
+
+def read_source(
+    path: Path, settings: Settings, *, graph: str | None = None, fmt: Format | None = None
+) -> Source:
+    check_input_file(path, settings)
     fmt = fmt or formats.for_path(path)
     try:
         name = str(path.resolve().relative_to(settings.data_dir.resolve()))
