@@ -22,9 +22,9 @@ import dataclasses
 import hashlib
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 import pyoxigraph
 
@@ -34,6 +34,7 @@ from unpacs.loader.graph_output import write_triples
 from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
 from unpacs.loader.store.protocol import BooleanResult, GraphResult, SolutionsResult, Store
 
+T = TypeVar("T")
 QueryForm = Literal["solutions", "boolean", "graph"]
 
 
@@ -157,6 +158,16 @@ def guard_request(
     return checked, checked.from_graphs, checked.from_named_graphs
 
 
+def _take(items: Iterator[T], limit: int) -> tuple[list[T], bool]:
+    """At most ``limit`` items, and whether more were left (the result cap)."""
+    taken: list[T] = []
+    for item in items:
+        if len(taken) == limit:
+            return taken, True
+        taken.append(item)
+    return taken, False
+
+
 def _first(formats: Sequence[Format], form: QueryForm) -> Format:
     if not formats:
         raise NotAcceptableError(f"no acceptable format for a {form} result")
@@ -217,13 +228,7 @@ class InProcessExecutor:
             return QueryAnswer("boolean", fmt, out.getvalue(), 1, False, self.generation)
         if isinstance(result, GraphResult):
             fmt = _first(request.graph_formats, "graph")
-            triples: list[pyoxigraph.Triple] = []
-            truncated = False
-            for triple in result.triples:
-                if len(triples) == limit:
-                    truncated = True
-                    break
-                triples.append(triple)
+            triples, truncated = _take(result.triples, limit)
             out = io.BytesIO()
             write_triples(triples, fmt, out, base_iri=request.base_iri or self.policy.base_iri)
             return QueryAnswer(
@@ -231,13 +236,7 @@ class InProcessExecutor:
             )
         assert isinstance(result, SolutionsResult)
         fmt = _first(request.solution_formats, "solutions")
-        rows: list[pyoxigraph.QuerySolution] = []
-        truncated = False
-        for solution in result.solutions:
-            if len(rows) == limit:
-                truncated = True
-                break
-            rows.append(solution)
+        rows, truncated = _take(result.solutions, limit)
         assert fmt.oxigraph_results is not None
         body = _serialize_solutions(result.variables, rows, fmt)
         return QueryAnswer("solutions", fmt, body, len(rows), truncated, self.generation)
