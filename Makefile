@@ -26,19 +26,24 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e .
+# Strict editable mode: a tree of links to the real files that mypy and IDEs can read (setuptools'
+# import hook is invisible to them); a new module is linked on the next `make` (hence PY_FILES).
+PY_FILES := $(shell find unpacs loader endpoint -name '*.py' 2>/dev/null | sort)
+EDITABLE := --config-settings editable_mode=strict
+
+$(VENV)/.installed: pyproject.toml $(PY_FILES) | $(VENV)/bin/python
+	$(BIN)/pip install --quiet $(EDITABLE) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(PY_FILES) | $(VENV)/bin/python
+	$(BIN)/pip install --quiet $(EDITABLE) -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 # `unpacs build` replaces only the bundled graphs (one validated transaction) and leaves what
 # stewards loaded alone, so the store is never deleted; the stamp only skips an unneeded rebuild.
 $(STAMP): $(DATA_FILES) | $(VENV)/.installed
 	$(BIN)/unpacs --store $(UNPACS_STORE) build
-	$(BIN)/python -m unpacs.loader.ontology_docs --out-dir var/def
+	$(BIN)/python -m unpacs.loader.read.ontology_docs --out-dir var/def
 	rm -f $(UNPACS_STORE).stamp*
 	touch $@
 
@@ -61,7 +66,7 @@ wheel-check: dev
 	$(BIN)/pytest tests/test_installed_wheel.py
 
 docs: setup
-	$(BIN)/python -m unpacs.loader.ontology_docs --out-dir var/def
+	$(BIN)/python -m unpacs.loader.read.ontology_docs --out-dir var/def
 
 bench: dev
 	$(BIN)/python -m bench.load_bench

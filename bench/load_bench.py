@@ -30,11 +30,11 @@ import pyoxigraph
 import rdflib
 
 from bench.generate import parse_size, write_file
-from unpacs.loader import validation
-from unpacs.loader.pipeline import check_staged, load_sources, read_source, stage_sources
+from unpacs.loader.ingest import validation
+from unpacs.loader.ingest.pipeline import check_staged, load_sources, read_source, stage_sources
+from unpacs.loader.ingest.scope import validation_data
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
-from unpacs.loader.validation_scope import validation_data
 
 REPO = Path(__file__).resolve().parent.parent
 INCREMENT_TRIPLES = 1_000

@@ -6,21 +6,21 @@ import os
 
 from flask import Flask
 
-from unpacs.endpoint import (
+from unpacs.endpoint import problems
+from unpacs.endpoint.routes import (
     auth,
     dataset,
     downloads,
     graphs,
     health,
     pages,
-    problems,
     resources,
     sparql,
-    validate_routes,
     vocab,
 )
+from unpacs.endpoint.routes import validate as validate_routes
 from unpacs.endpoint.state import AppState
-from unpacs.loader.executor_factory import make_executor
+from unpacs.loader.query.factory import make_executor
 from unpacs.loader.settings import Settings, from_env
 from unpacs.loader.store.factory import open_store
 from unpacs.loader.store.protocol import Store

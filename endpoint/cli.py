@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from unpacs.loader.cli import cli
-from unpacs.loader.cli_support import run, settings_of
+from unpacs.loader.cli.support import run, settings_of
 from unpacs.loader.errors import StoreError
 from unpacs.loader.store.factory import open_store
-from unpacs.loader.store_record import check_servable
+from unpacs.loader.store.record import check_servable
 
 
 @click.command()

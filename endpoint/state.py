@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
-from unpacs.loader.executor import QueryExecutor
+from unpacs.loader.query.executor import QueryExecutor
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import Store
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unpacs.loader import resources
+from unpacs.loader import bundled as resources
 from unpacs.loader.errors import ConfigError
 
 DEFAULT_BASE_IRI = "http://127.0.0.1:8000/"

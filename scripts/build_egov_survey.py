@@ -20,9 +20,9 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
 
-from unpacs.loader.egov_survey import read_edition
-from unpacs.loader.egov_survey_rdf import FileProvenance, edition_turtle, structure_turtle
 from unpacs.loader.errors import CsvRecordError
+from unpacs.loader.survey.rdf import FileProvenance, edition_turtle, structure_turtle
+from unpacs.loader.survey.read import read_edition
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "data" / "reference"

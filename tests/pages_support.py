@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from unpacs.loader.cli import build_store
-from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 

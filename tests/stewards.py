@@ -14,8 +14,8 @@ from unpacs.endpoint.app import create_app
 from unpacs.loader import formats
 from unpacs.loader.cli import build_store
 from unpacs.loader.settings import Settings
+from unpacs.loader.stewards.tokens import add_token
 from unpacs.loader.store.oxigraph import OxigraphStore
-from unpacs.loader.tokens import add_token
 
 BASE = "http://127.0.0.1:8000/"
 PHL_GRAPH = BASE + "graph/seed/philippines"

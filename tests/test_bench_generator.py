@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from unpacs.loader.pipeline import load_sources, read_source, validate_sources
+from unpacs.loader.ingest.pipeline import load_sources, read_source, validate_sources
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 

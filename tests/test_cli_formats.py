@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 
 from unpacs.endpoint.cli import cli
 from unpacs.loader import formats
-from unpacs.loader.parsing import parse_rdf
+from unpacs.loader.ingest.parsing import parse_rdf
 
 DATA = Path(__file__).parent / "data" / "pipeline"
 CSV = Path(__file__).parent / "data" / "csv"

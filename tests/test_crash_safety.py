@@ -21,7 +21,7 @@ N_NEW = 150_000
 CHILD = """
 import sys
 from pathlib import Path
-from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 settings = Settings(store=sys.argv[1], data_dir=Path(sys.argv[2]).parent,

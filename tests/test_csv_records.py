@@ -11,9 +11,9 @@ import pytest
 
 from unpacs.loader import formats
 from unpacs.loader.cli import build_store
-from unpacs.loader.csv_records import parse_csv_records
 from unpacs.loader.errors import CsvRecordError
-from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.ingest.csv_records import parse_csv_records
+from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import SolutionsResult

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from unpacs.loader.egov_survey_import import import_edition
 from unpacs.loader.errors import CsvRecordError, InputError, UnpacsError
-from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import SolutionsResult
+from unpacs.loader.survey.importer import import_edition
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "data"

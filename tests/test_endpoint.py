@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
 from unpacs.endpoint.app import create_app
-from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 

@@ -16,7 +16,7 @@ from pages_support import built_store
 from rdflib.compare import isomorphic
 
 from unpacs.endpoint.app import create_app
-from unpacs.loader.parsing import bundled_context
+from unpacs.loader.ingest.parsing import bundled_context
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 
@@ -298,7 +298,8 @@ def test_issue_10_dataset_description_and_downloads(client: FlaskClient) -> None
 def test_issue_10_descriptions_are_read_in_batches_below_the_query_length_cap(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from unpacs.loader import describe, query_rows
+    from unpacs.loader.query import rows as query_rows
+    from unpacs.loader.read import describe
 
     whole = _graph(client.get("/doc/concept/m49/142.nt").data, "application/n-triples")
     monkeypatch.setattr(describe, "chunks", lambda items: query_rows.chunks(items, 3))

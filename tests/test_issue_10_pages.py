@@ -14,7 +14,7 @@ from pages_support import built_store
 
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.state import state_of
-from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 

@@ -18,7 +18,7 @@ from stewards import (
 )
 
 from unpacs.endpoint.app import create_app
-from unpacs.loader.tokens import authenticate, hash_token, load_tokens
+from unpacs.loader.stewards.tokens import authenticate, hash_token, load_tokens
 
 UNPACS = str(Path(sys.executable).with_name("unpacs"))
 GRAPH = BASE + "graph/country/PHL/officials"

@@ -21,8 +21,8 @@ from stewards import (
 )
 
 from unpacs.endpoint.state import state_of
+from unpacs.loader.ingest.xlsx_records import MEDIA_TYPE as XLSX
 from unpacs.loader.store.oxigraph import OxigraphStore
-from unpacs.loader.xlsx_records import MEDIA_TYPE as XLSX
 
 PHL_INSTITUTIONS = BASE + "graph/country/PHL/institutions"
 PHL_OFFICIALS = BASE + "graph/country/PHL/officials"

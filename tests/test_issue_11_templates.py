@@ -20,11 +20,11 @@ from stewards import (
     make_site,
 )
 
-from unpacs.loader import validation
-from unpacs.loader.csvw import expand_curie
-from unpacs.loader.record_templates import record_classes, schema_for, template_columns
-from unpacs.loader.resources import MAPPINGS_DIR, SHAPES_DIR
-from unpacs.loader.xlsx_records import MEDIA_TYPE as XLSX
+from unpacs.loader.bundled import MAPPINGS_DIR, SHAPES_DIR
+from unpacs.loader.ingest import validation
+from unpacs.loader.ingest.csvw import expand_curie
+from unpacs.loader.ingest.xlsx_records import MEDIA_TYPE as XLSX
+from unpacs.loader.stewards.templates import record_classes, schema_for, template_columns
 
 UNPACS = str(Path(sys.executable).with_name("unpacs"))
 PHL_GRAPH = BASE + "graph/country/PHL/institutions"

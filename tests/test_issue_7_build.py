@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from unpacs.loader import formats, resources
-from unpacs.loader.build import build_store, is_bundled_graph
+from unpacs.loader import bundled as resources
+from unpacs.loader import formats
 from unpacs.loader.errors import ValidationFailedError
+from unpacs.loader.ingest.build import build_store, is_bundled_graph
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import BooleanResult, SolutionsResult
-from unpacs.loader.store_record import META_GRAPH
+from unpacs.loader.store.record import META_GRAPH
 
 ROOT = Path(__file__).parent.parent
 UNPACS = str(Path(sys.executable).with_name("unpacs"))

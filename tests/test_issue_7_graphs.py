@@ -19,8 +19,8 @@ import pytest
 
 from unpacs.loader import formats
 from unpacs.loader.errors import InputError
-from unpacs.loader.graphs import delete_graphs
-from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.ingest.pipeline import load_sources, read_source
+from unpacs.loader.ingest.plan import delete_graphs
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import Store

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from unpacs.loader.errors import InputError, RdfSyntaxError
-from unpacs.loader.ontology_docs import build_ontology_docs, main
+from unpacs.loader.read.ontology_docs import build_ontology_docs, main
 
 ROOT = Path(__file__).parent.parent
 ONTOLOGY = ROOT / "ontology" / "unpacs.ttl"
@@ -114,13 +114,13 @@ def test_main_reports_a_bad_ontology(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_module_entry_point_writes_var_def(tmp_path: Path) -> None:
-    # Run where `python -m unpacs.loader.ontology_docs` would be run, with the default paths.
+    # Run where `python -m unpacs.loader.read.ontology_docs` would be run, with the default paths.
     (tmp_path / "ontology").mkdir()
     write_small_ontology(tmp_path).rename(tmp_path / "ontology" / "unpacs.ttl")
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNPACS_")}
     env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(
-        [sys.executable, "-m", "unpacs.loader.ontology_docs"],
+        [sys.executable, "-m", "unpacs.loader.read.ontology_docs"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -18,7 +18,12 @@ from unpacs.loader.errors import (
     RdfSyntaxError,
     ValidationFailedError,
 )
-from unpacs.loader.pipeline import graph_for_path, load_sources, read_source, validate_sources
+from unpacs.loader.ingest.pipeline import (
+    graph_for_path,
+    load_sources,
+    read_source,
+    validate_sources,
+)
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 

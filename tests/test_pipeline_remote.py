@@ -9,7 +9,7 @@ import pytest
 
 from unpacs.loader import formats
 from unpacs.loader.errors import ValidationFailedError
-from unpacs.loader.pipeline import load_sources, read_source
+from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import Store
 

@@ -20,7 +20,7 @@ from flask import Flask
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.state import state_of
 from unpacs.loader.cli import build_store
-from unpacs.loader.examples import Example, load_examples
+from unpacs.loader.read.examples import Example, load_examples
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 

@@ -18,10 +18,10 @@ import pytest
 
 from unpacs.loader import formats
 from unpacs.loader.errors import QueryTimeoutError
-from unpacs.loader.executor import QueryRequest
-from unpacs.loader.query_guard import QueryPolicy
-from unpacs.loader.query_worker import TRUNCATED_LINK
-from unpacs.loader.remote_executor import RemoteExecutor, engine_timeout
+from unpacs.loader.query.executor import QueryRequest
+from unpacs.loader.query.guard import QueryPolicy
+from unpacs.loader.query.remote import RemoteExecutor, engine_timeout
+from unpacs.loader.query.worker import TRUNCATED_LINK
 from unpacs.loader.store.oxigraph import OxigraphStore
 
 UNPACS = str(Path(sys.executable).with_name("unpacs"))

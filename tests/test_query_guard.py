@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from unpacs.endpoint.app import create_app
 from unpacs.loader.errors import QueryError, QueryRefusedError
-from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
+from unpacs.loader.query.guard import CheckedQuery, QueryPolicy, check_query
 from unpacs.loader.settings import Settings, from_env
 
 BASE = "http://127.0.0.1:8000/"
@@ -238,8 +238,8 @@ def test_query_length_cap() -> None:
 
 def test_the_fast_path_agrees_with_the_lexer() -> None:
     """Skipping the lexer when no keyword occurs must never change the verdict."""
-    from unpacs.loader.examples import load_examples
-    from unpacs.loader.query_guard import _analyse
+    from unpacs.loader.query.guard import _analyse
+    from unpacs.loader.read.examples import load_examples
 
     queries = [e.query for e in load_examples()] + [
         "SELECT ?s WHERE { ?s a <http://x/y> } LIMIT 10",

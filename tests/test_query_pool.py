@@ -16,14 +16,14 @@ from flask.testing import FlaskClient
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.problems import render_unpacs_error
 from unpacs.endpoint.state import state_of
-from unpacs.loader import executor as executor_module
 from unpacs.loader import formats
 from unpacs.loader.errors import QueryBusyError, QueryCrashedError, QueryError
-from unpacs.loader.executor import QueryRequest
-from unpacs.loader.generations import root_for
-from unpacs.loader.query_guard import QueryPolicy
-from unpacs.loader.query_pool import PoolExecutor
-from unpacs.loader.query_worker import TRUNCATED_LINK
+from unpacs.loader.query import executor as executor_module
+from unpacs.loader.query.executor import QueryRequest
+from unpacs.loader.query.generations import root_for
+from unpacs.loader.query.guard import QueryPolicy
+from unpacs.loader.query.pool import PoolExecutor
+from unpacs.loader.query.worker import TRUNCATED_LINK
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 

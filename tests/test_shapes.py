@@ -15,12 +15,12 @@ from rdflib import RDF, SH, Graph, Literal, URIRef
 
 from unpacs.loader import formats
 from unpacs.loader.errors import Issue
-from unpacs.loader.parsing import parse_rdf
-from unpacs.loader.pipeline import graph_for_path
-from unpacs.loader.provenance import content_hash, describe_graph, sources_in
+from unpacs.loader.ingest.parsing import parse_rdf
+from unpacs.loader.ingest.pipeline import graph_for_path
+from unpacs.loader.ingest.provenance import content_hash, describe_graph, sources_in
+from unpacs.loader.ingest.scope import to_rdflib
+from unpacs.loader.ingest.validation import load_shapes, validate_graph, violations
 from unpacs.loader.settings import Settings
-from unpacs.loader.validation import load_shapes, validate_graph, violations
-from unpacs.loader.validation_scope import to_rdflib
 
 ROOT = Path(__file__).parent.parent
 SHAPES_DIR = ROOT / "shapes"

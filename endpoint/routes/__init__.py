@@ -1,0 +1,1 @@
+"""Flask blueprints: each route parses the request, makes one library call, renders a response."""

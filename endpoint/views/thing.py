@@ -1,0 +1,248 @@
+"""The HTML page of a thing: its description as blocks, plus the sections of its type."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pyoxigraph
+from flask import Response, render_template
+from werkzeug.exceptions import BadRequest
+
+from unpacs.endpoint.i18n import LANGUAGES, NATIVE, Text
+from unpacs.endpoint.state import state_of
+from unpacs.endpoint.views import sections
+from unpacs.endpoint.views.models import (
+    Footnotes,
+    Labels,
+    Link,
+    graph_sources,
+    statement_blocks,
+)
+from unpacs.loader.query.rows import iri, select
+from unpacs.loader.read.describe import (
+    ORG,
+    RDF_TYPE,
+    SKOS,
+    Description,
+    Term,
+    object_of,
+    subject_of,
+)
+
+DCT = "http://purl.org/dc/terms/"
+SCHEMA = "http://schema.org/"
+LOCN = "http://www.w3.org/ns/locn#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+
+
+def parse_day(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"date={text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _objects(description: Description, subject: str, predicate: str) -> list[Term]:
+    return [
+        object_of(q)
+        for q in description.quads
+        if subject_of(q).value == subject and q.predicate.value == predicate
+    ]
+
+
+def _subjects(description: Description, predicate: str, obj: str) -> list[Term]:
+    return [
+        subject_of(q)
+        for q in description.quads
+        if object_of(q).value == obj and q.predicate.value == predicate
+    ]
+
+
+def _unique(links: list[Link]) -> list[Link]:
+    return list(dict.fromkeys(links))
+
+
+def render(description: Description, path: str, lang: str, day_text: str) -> Response:
+    state = state_of()
+    base = state.settings.base_iri
+    executor = state.executor
+    day = parse_day(day_text)
+    text = Text(lang)
+    labels = Labels(base, lang)
+    labels.add_quads(description.quads)
+    notes = Footnotes(base)
+    thing = description.iri
+    kind = path.split("/", 1)[0]
+    own = f"{base}def/unpacs#"
+    ctx: dict[str, Any] = {"kind": kind, "day": day, "path": path}
+    title = labels.link(thing)
+    ctx["types"] = [labels.link(t) for t in _objects(description, thing, RDF_TYPE)]
+    if kind == "country":
+        names = {
+            o.language: o.value
+            for o in _objects(description, thing, SKOS + "prefLabel")
+            if isinstance(o, pyoxigraph.Literal)
+        }
+        ctx["names"] = [(code, NATIVE[code], names.get(code)) for code in LANGUAGES]
+        ctx["formal"] = [
+            (o.language, o.value)
+            for o in _objects(description, thing, own + "formalName")
+            if isinstance(o, pyoxigraph.Literal)
+        ]
+        ctx["codes"] = [
+            (name, [o.value for o in _objects(description, thing, own + name)])
+            for name in ("isoAlpha2", "isoAlpha3", "m49Code")
+        ]
+        ctx["regions"] = _unique(
+            [
+                labels.link(o)
+                for p in ("m49Region", "m49SubRegion")
+                for o in _objects(description, thing, own + p)
+            ]
+        )
+        ctx["groups"] = _groups(executor, thing, own, labels, notes)
+        where = f"?org {iri(DCT + 'spatial')} {iri(thing)} ."
+        ctx["tree"] = sections.organisation_tree(executor, where, labels, notes, day)
+        ctx["tenures"] = sections.tenures(executor, base, where, labels, notes)
+        ctx["documents"], ctx["cases"] = sections.documents_by_topic(
+            executor, base, thing, labels, notes
+        )
+        ctx["series"] = sections.indicator_series(executor, thing, labels, notes)
+    elif kind == "organization":
+        ctx["parents"] = _unique(
+            [
+                labels.link(o)
+                for p in ("subOrganizationOf", "unitOf")
+                for o in _objects(description, thing, ORG + p)
+            ]
+            + [labels.link(s) for s in _subjects(description, ORG + "hasSubOrganization", thing)]
+        )
+        ctx["children"] = _unique(
+            [
+                labels.link(s)
+                for p in ("subOrganizationOf", "unitOf")
+                for s in _subjects(description, ORG + p, thing)
+            ]
+            + [labels.link(o) for o in _objects(description, thing, ORG + "hasSubOrganization")]
+        )
+        ctx["reports_to"] = [
+            labels.link(o) for o in _objects(description, thing, ORG + "reportsTo")
+        ]
+        ctx["reporting_units"] = [
+            labels.link(s) for s in _subjects(description, ORG + "reportsTo", thing)
+        ]
+        ctx["functions"] = [o.value for o in _objects(description, thing, DCT + "description")]
+        where = f"?org (<{ORG}subOrganizationOf>|<{ORG}unitOf>)* {iri(thing)} ."
+        ctx["tree"] = sections.organisation_tree(executor, where, labels, notes, day)
+        ctx["tenures"] = sections.tenures(
+            executor, base, f"BIND({iri(thing)} AS ?org)", labels, notes
+        )
+    elif kind == "person":
+        ctx["tenures"] = sections.tenures(
+            executor, base, f"BIND({iri(thing)} AS ?person)", labels, notes
+        )
+    elif kind == "concept":
+        tagged: dict[str, list[Link]] = {}
+        for q in description.quads:
+            if object_of(q).value == thing and subject_of(q).value != thing:
+                tagged.setdefault(labels.curie(q.predicate.value), []).append(
+                    labels.link(subject_of(q))
+                )
+        ctx["tagged"] = {k: sorted(set(v), key=lambda x: x.text) for k, v in sorted(tagged.items())}
+    elif kind == "dataset":
+        ctx["table"] = _observations(executor, thing, labels)
+    if day is not None and "tenures" in ctx:
+        ctx["undated"] = [t for t in ctx["tenures"] if t.start is None]
+        ctx["tenures"] = [t for t in ctx["tenures"] if t.valid_on(day)]
+    blocks = statement_blocks(description, labels, notes)
+    graph_sources(description, labels, notes)
+    ctx["sources"] = [labels.link(o) for o in _objects(description, thing, DCT + "source")]
+    # Contact points and addresses are blank nodes: show their blocks in their own section.
+    contact_nodes = {
+        "b-" + o.value
+        for p in (SCHEMA + "contactPoint", LOCN + "address")
+        for o in _objects(description, thing, p)
+        if isinstance(o, pyoxigraph.BlankNode)
+    }
+    ctx["contacts"] = [b for b in blocks if b.anchor in contact_nodes]
+    ctx["homepages"] = [labels.link(o) for o in _objects(description, thing, FOAF + "homepage")]
+    html = render_template(
+        "thing.html",
+        text=text,
+        title=title,
+        blocks=blocks,
+        notes=notes.entries(),
+        languages=[(c, NATIVE[c]) for c in LANGUAGES],
+        thing=thing,
+        alternates=[
+            (s, n)
+            for s, n in (
+                ("ttl", "Turtle"),
+                ("jsonld", "JSON-LD"),
+                ("nt", "N-Triples"),
+                ("rdf", "RDF/XML"),
+                ("nq", "N-Quads"),
+                ("trig", "TriG"),
+            )
+        ],
+        truncated=description.truncated,
+        **ctx,
+    )
+    return Response(html, mimetype="text/html")
+
+
+def _groups(executor: Any, thing: str, own: str, labels: Labels, notes: Footnotes) -> list[Any]:
+    """Country groups with the date of the list each membership comes from: a dated source
+    that both the membership's graph and the group cite."""
+    rows, _, _ = select(
+        executor,
+        f"""SELECT ?grp ?g ?date WHERE {{
+      GRAPH ?g {{ {iri(thing)} <{own}countryGroup> ?grp }}
+      OPTIONAL {{ ?g <{DCT}source> ?src . ?grp <{DCT}source> ?src .
+                 ?src <{DCT}date>|<{DCT}issued> ?date }} }}""",
+    )
+    out: dict[str, tuple[Link, str | None, list[int]]] = {}
+    for row in rows:
+        group = row["grp"].value
+        note = notes.note(row["g"].value)
+        when = row["date"].value if "date" in row else None
+        link, known, found = out.get(group, (labels.link(group), None, []))
+        if note and note not in found:
+            found.append(note)
+        out[group] = (link, max(filter(None, (known, when)), default=None), found)
+    return list(out.values())
+
+
+def _observations(executor: Any, dataset: str, labels: Labels) -> dict[str, Any]:
+    rows, truncated, _ = select(
+        executor,
+        f"""SELECT ?obs ?p ?v WHERE {{
+      ?obs <http://purl.org/linked-data/cube#dataSet> {iri(dataset)} ; ?p ?v .
+      FILTER(?p != <{RDF_TYPE}> && ?p != <http://purl.org/linked-data/cube#dataSet>) }}""",
+    )
+    columns: dict[str, None] = {}
+    table: dict[str, dict[str, Term]] = {}
+    for row in rows:
+        columns.setdefault(row["p"].value, None)
+        table.setdefault(row["obs"].value, {})[row["p"].value] = row["v"]
+    labels.fetch(
+        executor,
+        [
+            *columns,
+            *(
+                v.value
+                for r in table.values()
+                for v in r.values()
+                if isinstance(v, pyoxigraph.NamedNode)
+            ),
+        ],
+    )
+    heads = [labels.link(c) for c in columns]
+    body = [
+        (labels.link(obs), [labels.link(r[c]) if c in r else None for c in columns])
+        for obs, r in table.items()
+    ]
+    return {"columns": heads, "rows": body, "truncated": truncated}

@@ -1,0 +1,181 @@
+"""XLSX workbooks in the record layouts: read into the CSV record pipeline, annotate problems.
+
+A workbook is read with openpyxl (never evaluating formulas: cached values only). The data sheet
+is the first sheet whose header row uses the titles of a CSV record layout (``data/mappings``);
+its rows keep their numbers, so a problem at CSV row N is sheet row N and the column is found
+from the header. ``annotate`` writes each problem into its cell (a comment and a red fill) and
+adds a ``Problems`` sheet listing all of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from unpacs.loader import bundled as resources
+from unpacs.loader.errors import CsvRecordError, Issue
+from unpacs.loader.ingest.csvw import read_table_schemas
+
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REQUIRED_MARK = " *"
+HELPER_SHEETS = ("Guide", "Lists", "Countries", "Problems")
+PROBLEM_FILL = PatternFill(start_color="FFF4B6B6", end_color="FFF4B6B6", fill_type="solid")
+WARNING_FILL = PatternFill(start_color="FFFFE9A8", end_color="FFFFE9A8", fill_type="solid")
+
+
+def clean_title(title: str) -> str:
+    """A header as written in a template (``Name *``) -> the layout's column title."""
+    return title.strip().removesuffix(REQUIRED_MARK.strip()).strip()
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+@dataclass
+class SheetTable:
+    sheet: str
+    rows: list[list[str]]
+
+    @property
+    def header(self) -> list[str]:
+        return self.rows[0] if self.rows else []
+
+    def column_letter(self, title: str) -> str | None:
+        for index, name in enumerate(self.header, start=1):
+            if name == title:
+                return str(get_column_letter(index))
+        return None
+
+
+def _open(data: bytes, file: str) -> Any:
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise CsvRecordError(
+            f"not an XLSX workbook ({error})",
+            file=file,
+            hint="save the sheet as Excel Workbook (.xlsx), or export it as CSV UTF-8",
+        ) from None
+
+
+def read_table(data: bytes, file: str, mappings_dir: Path = resources.MAPPINGS_DIR) -> SheetTable:
+    """The data sheet's rows as text (row 1 = the header, titles cleaned)."""
+    book = _open(data, file)
+    known = {t for s in read_table_schemas(mappings_dir) for t in s.titles}
+    candidates = [ws for ws in book.worksheets if ws.title not in HELPER_SHEETS]
+    for sheet in candidates or book.worksheets:
+        rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        if not rows:
+            continue
+        header = [clean_title(h) for h in rows[0]]
+        while header and not header[-1]:
+            header.pop()
+        if known & set(header):
+            width = len(header)
+            body = []
+            for row in rows[1:]:
+                cells = (row + [""] * width)[:width]
+                # Cells right of the header stay, so the CSV reader reports the wrong count.
+                body.append(cells + [c for c in row[width:] if c])
+            return SheetTable(sheet.title, [header, *body])
+    raise CsvRecordError(
+        "no sheet has the header row of a record layout",
+        file=file,
+        row=1,
+        hint="use a template from /templates/ (unpacs template TYPE --format xlsx)",
+    )
+
+
+def to_csv(table: SheetTable) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    for row in table.rows:
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8")
+
+
+def xlsx_to_csv(data: bytes, file: str, mappings_dir: Path = resources.MAPPINGS_DIR) -> bytes:
+    return to_csv(read_table(data, file, mappings_dir))
+
+
+def locate(issue: Issue, table: SheetTable, record_rows: dict[str, int]) -> tuple[int, str] | None:
+    """(row, column letter) of ``issue`` in the sheet, when it has one."""
+    row = issue.row
+    if row is None and issue.focus_node:
+        key = issue.focus_node.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        row = record_rows.get(key)
+    if row is None:
+        return None
+    letter = table.column_letter(issue.field) if issue.field else None
+    return row, letter or "A"
+
+
+def record_rows(table: SheetTable) -> dict[str, int]:
+    """Record key (first column: the record code) -> its sheet row."""
+    return {r[0]: n for n, r in enumerate(table.rows[1:], start=2) if r and r[0]}
+
+
+def annotate(data: bytes, file: str, issues: Sequence[Issue], table: SheetTable) -> bytes:
+    """The workbook with every problem in its cell and a ``Problems`` summary sheet."""
+    book = _open(data, file)
+    sheet = book[table.sheet]
+    keys = record_rows(table)
+    if "Problems" in book.sheetnames:
+        del book["Problems"]
+    summary = book.create_sheet("Problems", 0)
+    summary.append(["Severity", "Sheet", "Cell", "Record", "Field", "Value", "Message", "Hint"])
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
+    notes: dict[str, list[str]] = {}
+    for issue in issues:
+        where = locate(issue, table, keys)
+        address = f"{where[1]}{where[0]}" if where else ""
+        summary.append(
+            [
+                issue.severity,
+                table.sheet if where else "",
+                address,
+                issue.focus_node or "",
+                issue.field or issue.path or "",
+                issue.value or "",
+                issue.message,
+                issue.hint or "",
+            ]
+        )
+        if where:
+            notes.setdefault(address, []).append(f"{issue.severity}: {issue.message}")
+            target = sheet[address]
+            bad = issue.severity == "Violation" or target.fill != PROBLEM_FILL
+            if bad:
+                target.fill = PROBLEM_FILL if issue.severity == "Violation" else WARNING_FILL
+    for address, lines in notes.items():
+        sheet[address].comment = Comment("\n".join(lines), "unpacs validate")
+    summary.column_dimensions["G"].width = 80
+    book.active = 0
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

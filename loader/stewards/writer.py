@@ -1,0 +1,318 @@
+"""Stewards' writes: every change of a graph goes through the load pipeline and one lock.
+
+read -> parse (``pipeline.stage_sources``) -> provenance (who, when, file) -> scope check ->
+SHACL with the stored records the change refers to (``pipeline.check_staged``) -> one
+transactional commit (``atomic_replace``, or ``Store.replace_graphs`` remotely; an empty graph is
+a deletion) -> history row -> ``after_commit`` (the executor publishes a new generation). A
+refusal at any step writes nothing.
+
+Who may write which graph: ``loader.stewards.scope``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph
+
+from unpacs.loader.errors import (
+    ConflictError,
+    InputError,
+    Issue,
+    ValidationFailedError,
+)
+from unpacs.loader.ingest import validation
+from unpacs.loader.ingest.pipeline import Source, check_staged, stage_sources
+from unpacs.loader.ingest.plan import plan_load
+from unpacs.loader.ingest.provenance import content_hash, describe_graph, sources_in
+from unpacs.loader.settings import Settings
+from unpacs.loader.stewards.diff import flatten
+from unpacs.loader.stewards.drafts import Drafts, text_hash
+from unpacs.loader.stewards.history import History, from_ntriples, to_ntriples
+from unpacs.loader.stewards.scope import (
+    COUNTRY_PREDICATES,
+    check_graph_iri,
+    check_scope,
+    require_action,
+)
+from unpacs.loader.stewards.tokens import Token
+from unpacs.loader.store.atomic_replace import replace_graphs_atomically
+from unpacs.loader.store.oxigraph import OxigraphStore
+from unpacs.loader.store.protocol import SolutionsResult, Store
+
+__all__ = ["GraphWriter", "WriteResult", "check_graph_iri", "redescribe", "require_action"]
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+@dataclass
+class WriteResult:
+    graphs: dict[str, int] = field(default_factory=dict)
+    commits: list[int] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    draft: int | None = None
+
+
+def redescribe(
+    graph: str, triples: Sequence[pyoxigraph.Triple], file_name: str, data: bytes, base_iri: str
+) -> list[pyoxigraph.Triple]:
+    """The records plus a fresh self-description (an uploaded copy's old one is dropped)."""
+    subject = pyoxigraph.NamedNode(graph)
+    body = [t for t in triples if t.subject != subject]
+    return body + describe_graph(
+        graph,
+        base_iri=base_iri,
+        sources=sources_in(body),
+        file_name=file_name,
+        digest=content_hash(data),
+        validated=True,
+    )
+
+
+class GraphWriter:
+    """The one writer of an app: holds the lock, the history and the drafts."""
+
+    def __init__(
+        self, store: Store, settings: Settings, after_commit: Callable[[], object]
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.after_commit = after_commit
+        # Re-entrant: a publish or an update holds it from its check to its commit.
+        self.lock = threading.RLock()
+        self.history = History(settings.history_path)
+        self.drafts = Drafts(settings.history_path)
+
+    def current(self, graph: str) -> list[pyoxigraph.Triple]:
+        return [
+            pyoxigraph.Triple(q.subject, q.predicate, q.object)
+            for q in self.store.quads(graph=graph)
+        ]
+
+    # -- staging -------------------------------------------------------------------------
+    def stage(self, source: Source, *, add: bool) -> list[pyoxigraph.Triple]:
+        """The graph's new content after replacing (``add=False``) or adding ``source``."""
+        check_graph_iri(source.graph)
+        staged = stage_sources([source], self.settings, self.store, validated=True)
+        if set(staged) != {source.graph}:
+            other = sorted(set(staged) - {source.graph})
+            raise InputError(
+                f"the upload names other graphs ({', '.join(other)}); send one graph's triples",
+                file=source.name,
+            )
+        triples = staged[source.graph]
+        if add:
+            triples = self.current(source.graph) + triples
+        return redescribe(
+            source.graph, triples, source.file_name, source.data, self.settings.base_iri
+        )
+
+    def validate(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> list[Issue]:
+        """SHACL of the new contents with the stored records they refer to; raises on violations."""
+        non_empty = {g: list(t) for g, t in graphs.items() if t}
+        # A record lives in one graph: describing it in another is refused, naming its graph.
+        plan_load(self.store, non_empty, base_iri=self.settings.base_iri, chosen=list(graphs))
+        issues = check_staged(non_empty, self.store, self.settings) if non_empty else []
+        issues += self.dangling(graphs)
+        if validation.violations(issues):
+            raise ValidationFailedError(
+                f"{len(validation.violations(issues))} violation(s) of the shapes; nothing was "
+                "written",
+                issues=issues,
+                hint="fix the records named above and send them again",
+            )
+        return issues
+
+    def dangling(self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> list[Issue]:
+        """Records other graphs point at that the change removes (no other graph types them)."""
+        typed_after = {
+            t.subject.value
+            for triples in graphs.values()
+            for t in triples
+            if t.predicate.value == RDF_TYPE and isinstance(t.subject, pyoxigraph.NamedNode)
+        }
+        touched = ", ".join(f"<{g}>" for g in graphs)
+        issues = []
+        for graph in graphs:
+            removed = sorted(
+                {
+                    t.subject.value
+                    for t in self.current(graph)
+                    if t.predicate.value == RDF_TYPE and isinstance(t.subject, pyoxigraph.NamedNode)
+                }
+                - typed_after
+            )[:400]
+            if not removed:
+                continue
+            values = " ".join(f"<{r}>" for r in removed)
+            result = self.store.query(
+                f"SELECT DISTINCT ?ref ?s WHERE {{ VALUES ?s {{ {values} }} "
+                f"GRAPH ?h {{ ?ref ?p ?s }} FILTER(?h NOT IN ({touched})) "
+                f"FILTER NOT EXISTS {{ GRAPH ?o {{ ?s a ?t }} FILTER(?o NOT IN ({touched})) }} "
+                "} ORDER BY ?ref LIMIT 50"
+            )
+            assert isinstance(result, SolutionsResult)
+            for row in result.rows():
+                ref, target = row["ref"].value, row["s"].value  # type: ignore[union-attr]
+                issues.append(
+                    Issue(
+                        f"{ref} refers to {target}, which this change removes from {graph}",
+                        focus_node=ref,
+                        value=target,
+                        hint="change the referring record first, or change both together",
+                    )
+                )
+        return issues
+
+    def scope(
+        self,
+        token: Token,
+        graph: str,
+        before: Sequence[pyoxigraph.Triple],
+        after: Sequence[pyoxigraph.Triple],
+    ) -> None:
+        """``check_scope``, plus the countries other graphs give the records ``after`` touches."""
+        subjects = sorted(
+            {t.subject.value for t in after if isinstance(t.subject, pyoxigraph.NamedNode)}
+            - {graph}
+        )
+        stored: set[str] = set()
+        prefix = self.settings.base_iri + "id/country/"
+        for start in range(0, len(subjects), 400):
+            values = " ".join(f"<{s}>" for s in subjects[start : start + 400])
+            predicates = " ".join(f"<{p}>" for p in COUNTRY_PREDICATES)
+            result = self.store.query(
+                f"SELECT DISTINCT ?c WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {predicates} }}"
+                f" GRAPH ?g {{ ?s ?p ?c }} FILTER(?g != <{graph}>) }}"
+            )
+            assert isinstance(result, SolutionsResult)
+            for row in result.rows():
+                code = row["c"].value.removeprefix(prefix)  # type: ignore[union-attr]
+                if row["c"].value.startswith(prefix):  # type: ignore[union-attr]
+                    stored.add(code)
+        check_scope(token, graph, before, after, self.settings.base_iri, stored)
+
+    # -- commits -------------------------------------------------------------------------
+    def commit(
+        self,
+        token: Token,
+        graphs: Mapping[str, Sequence[pyoxigraph.Triple]],
+        *,
+        action: str,
+        source_file: str | None,
+        comment: str | None,
+        who: str | None = None,
+        check: bool = True,
+    ) -> WriteResult:
+        """Scope, validate and commit ``graphs`` (graph -> new content; empty deletes)."""
+        with self.lock:
+            before = {g: self.current(g) for g in graphs}
+            for g, triples in graphs.items():
+                check_graph_iri(g)
+                self.scope(token, g, before[g], triples)
+            issues = self.validate(graphs) if check else []
+            result = WriteResult(issues=issues)
+            with self.history.connect() as db:
+                for g, triples in graphs.items():
+                    old, new = flatten(before[g]), flatten(triples)
+                    result.commits.append(
+                        History.insert(
+                            db,
+                            who=who or token.label,
+                            graph=g,
+                            action=action,
+                            source_file=source_file,
+                            comment=comment,
+                            added=len(new - old),
+                            removed=len(old - new),
+                            before_nt=to_ntriples(before[g]),
+                            after_nt=to_ntriples(triples),
+                        )
+                    )
+                    result.graphs[g] = len(triples)
+                # Inside the history transaction: a failed store commit rolls the rows back.
+                if isinstance(self.store, OxigraphStore):
+                    replace_graphs_atomically(self.store, graphs)
+                else:
+                    self.store.replace_graphs(graphs)  # one SPARQL update request: atomic
+            self.after_commit()
+            return result
+
+    def revert(self, token: Token, graph: str, commit_id: int, comment: str | None) -> WriteResult:
+        """Give ``graph`` back the exact content it had before commit ``commit_id``."""
+        require_action(token, "publish")
+        target = self.history.get(commit_id)
+        if target.graph != graph:
+            raise InputError(f"commit {commit_id} changed {target.graph}, not {graph}")
+        return self.commit(
+            token,
+            {graph: from_ntriples(target.before_nt)},
+            action=f"revert to before #{commit_id}",
+            source_file=None,
+            comment=comment,
+        )
+
+    # -- drafts --------------------------------------------------------------------------
+    def submit_draft(
+        self,
+        token: Token,
+        graph: str,
+        content: Sequence[pyoxigraph.Triple],
+        source_file: str | None,
+        comment: str | None,
+    ) -> WriteResult:
+        require_action(token, "draft")
+        check_graph_iri(graph)
+        base = self.current(graph)
+        self.scope(token, graph, base, content)
+        issues = self.validate({graph: content})
+        draft = self.drafts.add(
+            who=token.label,
+            graph=graph,
+            source_file=source_file,
+            comment=comment,
+            base_nt=to_ntriples(base),
+            content_nt=to_ntriples(content),
+        )
+        return WriteResult(graphs={graph: len(content)}, issues=issues, draft=draft)
+
+    def publish_draft(self, token: Token, draft_id: int, comment: str | None) -> WriteResult:
+        require_action(token, "publish")
+        draft = self.drafts.get(draft_id)
+        if draft.status != "open":
+            raise ConflictError(f"draft {draft_id} is {draft.status}, not open")
+        with self.lock:
+            if text_hash(to_ntriples(self.current(draft.graph))) != draft.base_hash:
+                raise ConflictError(
+                    f"graph {draft.graph} changed since draft {draft_id} was made",
+                    hint="send the draft back; the steward submits it again on the new version",
+                )
+            result = self.commit(
+                token,
+                {draft.graph: from_ntriples(draft.content_nt)},
+                action=f"publish draft #{draft_id}",
+                source_file=draft.source_file,
+                comment="; ".join(c for c in (draft.comment, comment) if c) or None,
+                who=f"{token.label} (draft by {draft.who})",
+            )
+        self.drafts.close_draft(
+            draft_id,
+            status="published",
+            reviewer=token.label,
+            comment=comment,
+            commit_id=result.commits[0],
+        )
+        result.draft = draft_id
+        return result
+
+    def return_draft(self, token: Token, draft_id: int, comment: str | None) -> None:
+        require_action(token, "publish")
+        draft = self.drafts.get(draft_id)
+        if draft.status != "open":
+            raise ConflictError(f"draft {draft_id} is {draft.status}, not open")
+        self.scope(token, draft.graph, [], from_ntriples(draft.content_nt))
+        self.drafts.close_draft(
+            draft_id, status="returned", reviewer=token.label, comment=comment, commit_id=None
+        )
