@@ -16,7 +16,7 @@ from pages_support import built_store
 from rdflib.compare import isomorphic
 
 from unpacs.endpoint.app import create_app
-from unpacs.loader.ingest.parsing import bundled_context
+from unpacs.loader.bundled import bundled_context
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 

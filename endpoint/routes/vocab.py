@@ -19,7 +19,7 @@ from unpacs.endpoint.routes.pages import html_error
 from unpacs.endpoint.state import state_of
 from unpacs.loader import bundled as resources
 from unpacs.loader import formats
-from unpacs.loader.ingest.parsing import bundled_context
+from unpacs.loader.bundled import bundled_context
 from unpacs.loader.query.rows import iri, select
 from unpacs.loader.read.describe import Description, serialize
 from unpacs.loader.read.ontology_docs import DEFAULT_OUT_DIR, build_ontology_docs

@@ -12,18 +12,9 @@ from typing import Any
 
 import pyoxigraph
 
-from unpacs.loader import bundled as resources
+from unpacs.loader.bundled import BUNDLED_CONTEXT_PATH, bundled_context
 from unpacs.loader.errors import InputError, RdfSyntaxError
 from unpacs.loader.formats import Format
-
-BUNDLED_CONTEXT_PATH = "def/context.jsonld"
-
-
-def bundled_context(base_iri: str) -> Any:
-    """Our JSON-LD context, with its default base rewritten to ``base_iri``."""
-    path = resources.CONTEXT_FILE
-    text = path.read_text(encoding="utf-8").replace("http://127.0.0.1:8000/", base_iri)
-    return json.loads(text)["@context"]
 
 
 def _inline_contexts(node: Any, base_iri: str, file: str) -> Any:

@@ -289,7 +289,7 @@ def load_sources(
 
     The graphs in ``drop`` are removed by the same commit (and not used for validation).
     ``replace`` moves records that other graphs describe into this load's graphs and allows
-    replacing a graph first loaded from another file (``loader.graphs.plan_load``); ``owned``
+    replacing a graph first loaded from another file (``loader.ingest.plan.plan_load``); ``owned``
     (``build``) only warns about records that other graphs describe.
     """
     started = time.perf_counter()

@@ -8,7 +8,7 @@ executor picks the one that fits the form of the query it parsed.
 Every executor starts ``execute`` with ``guard_request`` (the query policy of
 ``loader.query.guard``: depth, length, SERVICE/LOAD/updates, local datasets, checked before
 any parser sees the text) and evaluates against the dataset it returns, with
-``base_iri=request.base_iri``; graph results go through ``loader.graph_output.write_triples``
+``base_iri=request.base_iri``; graph results go through ``loader.query.graph_output.write_triples``
 (native formats, JSON-LD with our context).
 
 ``InProcessExecutor`` evaluates in the calling process: it applies the result cap and native

@@ -31,7 +31,7 @@ def write_triples(
         raise ValueError(f"{fmt.name} is not an RDF format for query results")
     import rdflib
 
-    from unpacs.loader.ingest.parsing import bundled_context
+    from unpacs.loader.bundled import bundled_context
 
     ntriples = io.BytesIO()
     pyoxigraph.serialize(triples, ntriples, pyoxigraph.RdfFormat.N_TRIPLES)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import pyoxigraph
 import rdflib
 
-from unpacs.loader.ingest.parsing import bundled_context
+from unpacs.loader.bundled import bundled_context
 
 
 def triples_to_jsonld(triples: Iterable[pyoxigraph.Triple], base_iri: str) -> bytes:

@@ -23,8 +23,8 @@ from typing import Any
 
 import pyoxigraph
 
+from unpacs.loader.bundled import BUNDLED_CONTEXT_PATH, bundled_context
 from unpacs.loader.formats import Format
-from unpacs.loader.ingest.parsing import BUNDLED_CONTEXT_PATH, bundled_context
 from unpacs.loader.query.executor import QueryExecutor
 from unpacs.loader.query.rows import Row, chunks, iri, select
 

@@ -1,7 +1,7 @@
 """Page languages: the six UN languages, chosen by ``?lang=`` or ``Accept-Language``.
 
-Page text comes from ``i18n/messages.json`` (English original, the project's own translations);
-a string missing in a language falls back to English and the page says so. Labels of things come
+Page text comes from ``messages.json`` beside this module (English original, the project's own
+translations); a string missing in a language falls back to English and the page says so. Labels of things come
 from the data; a label missing in the page language falls back (English first) with a note.
 """
 
@@ -31,7 +31,7 @@ RTL = frozenset({"ar"})
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     data: dict[str, Any] = json.loads(
-        (Path(__file__).parent / "i18n" / "messages.json").read_text(encoding="utf-8")
+        (Path(__file__).parent / "messages.json").read_text(encoding="utf-8")
     )
     return {lang: data[lang] for lang in LANGUAGES if lang in data}
 
