@@ -1,8 +1,9 @@
 """Page languages: the six UN languages, chosen by ``?lang=`` or ``Accept-Language``.
 
 Page text comes from ``messages.json`` beside this module (English original, the project's own
-translations); a string missing in a language falls back to English and the page says so. Labels of things come
-from the data; a label missing in the page language falls back (English first) with a note.
+translations); a string missing in a language falls back to English and the page says so.
+Labels of things come from the data; a label missing in the page language falls back (English
+first) with a note.
 """
 
 from __future__ import annotations
