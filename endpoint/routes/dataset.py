@@ -21,20 +21,14 @@ from unpacs.loader import formats
 from unpacs.loader.query.rows import select
 from unpacs.loader.read.describe import Term
 from unpacs.loader.uris import parse_thing_iri
-from unpacs.loader.vocab import prefixes
+from unpacs.loader.vocab import DCAT, DCT, PROV, RDF, VOID, XSD, prefixes
 
 bp = Blueprint("dataset", __name__)
 # 404 / 406 / 400 as an HTML page for browsers, a problem document for programs.
 bp.register_error_handler(HTTPException, html_error)
 bp.after_request(caching.preflight)
 
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 SPDX = "http://spdx.org/rdf/terms#"
-PROV = "http://www.w3.org/ns/prov#"
 FORMATS = tuple(formats.by_name(n) for n in ("turtle", "html", "jsonld", "ntriples", "rdfxml"))
 
 

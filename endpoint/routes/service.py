@@ -25,12 +25,8 @@ from unpacs.loader import formats
 from unpacs.loader.query.executor import QueryRequest
 from unpacs.loader.query.graph_output import write_triples
 from unpacs.loader.store.oxigraph import STAGING_PREFIX
-from unpacs.loader.vocab import prefixes
+from unpacs.loader.vocab import FORMATS_NS, RDF_TYPE_NODE, SD, VOID, prefixes
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCTERMS_TITLE = pyoxigraph.NamedNode("http://purl.org/dc/terms/title")
 
 DESCRIPTION_FORMATS = tuple(formats.by_name(n) for n in ("turtle", "jsonld", "rdfxml", "ntriples"))
@@ -107,7 +103,7 @@ def _count(value: int) -> pyoxigraph.Literal:
 def describe(endpoint_url: str, stats: Statistics) -> Iterator[pyoxigraph.Triple]:
     triple, node = pyoxigraph.Triple, pyoxigraph.NamedNode
     service = node(endpoint_url)
-    yield triple(service, RDF_TYPE, node(SD + "Service"))
+    yield triple(service, RDF_TYPE_NODE, node(SD + "Service"))
     yield triple(service, node(SD + "endpoint"), service)
     title = pyoxigraph.Literal("UNPACS SPARQL endpoint", language="en")
     yield triple(service, DCTERMS_TITLE, title)
@@ -122,11 +118,11 @@ def describe(endpoint_url: str, stats: Statistics) -> Iterator[pyoxigraph.Triple
     )
     dataset, default_graph = pyoxigraph.BlankNode(), pyoxigraph.BlankNode()
     yield triple(service, node(SD + "defaultDataset"), dataset)
-    yield triple(dataset, RDF_TYPE, node(SD + "Dataset"))
-    yield triple(dataset, RDF_TYPE, node(VOID + "Dataset"))
+    yield triple(dataset, RDF_TYPE_NODE, node(SD + "Dataset"))
+    yield triple(dataset, RDF_TYPE_NODE, node(VOID + "Dataset"))
     yield triple(dataset, node(VOID + "sparqlEndpoint"), service)
     yield triple(dataset, node(SD + "defaultGraph"), default_graph)
-    yield triple(default_graph, RDF_TYPE, node(SD + "Graph"))
+    yield triple(default_graph, RDF_TYPE_NODE, node(SD + "Graph"))
     yield triple(default_graph, node(VOID + "triples"), _count(stats.triples))
     yield triple(default_graph, node(VOID + "distinctSubjects"), _count(stats.subjects))
     yield triple(default_graph, node(VOID + "properties"), _count(stats.properties))
@@ -139,10 +135,10 @@ def describe(endpoint_url: str, stats: Statistics) -> Iterator[pyoxigraph.Triple
     for name, count in stats.graphs:
         named, graph = pyoxigraph.BlankNode(), pyoxigraph.BlankNode()
         yield triple(dataset, node(SD + "namedGraph"), named)
-        yield triple(named, RDF_TYPE, node(SD + "NamedGraph"))
+        yield triple(named, RDF_TYPE_NODE, node(SD + "NamedGraph"))
         yield triple(named, node(SD + "name"), node(name))
         yield triple(named, node(SD + "graph"), graph)
-        yield triple(graph, RDF_TYPE, node(SD + "Graph"))
+        yield triple(graph, RDF_TYPE_NODE, node(SD + "Graph"))
         yield triple(graph, node(VOID + "triples"), _count(count))
 
 

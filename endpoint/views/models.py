@@ -14,11 +14,9 @@ from unpacs.endpoint.i18n import Label, pick_label
 from unpacs.loader.query.executor import QueryExecutor
 from unpacs.loader.query.rows import chunks, iri, select
 from unpacs.loader.read.describe import LABELS, Description, object_of, subject_of
-from unpacs.loader.vocab import prefixes
+from unpacs.loader.vocab import DCT, SKOS, prefixes
 
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
-DCT = "http://purl.org/dc/terms/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 # Which name to show: preferred label, a person's name, a title, rdfs:label, then an acronym.
 LABEL_RANK = {
     SKOS + "prefLabel": 0,

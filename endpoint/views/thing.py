@@ -21,19 +21,12 @@ from unpacs.endpoint.views.models import (
 )
 from unpacs.loader.query.rows import iri, select
 from unpacs.loader.read.describe import (
-    ORG,
-    RDF_TYPE,
-    SKOS,
     Description,
     Term,
     object_of,
     subject_of,
 )
-
-DCT = "http://purl.org/dc/terms/"
-SCHEMA = "http://schema.org/"
-LOCN = "http://www.w3.org/ns/locn#"
-FOAF = "http://xmlns.com/foaf/0.1/"
+from unpacs.loader.vocab import DCT, FOAF, LOCN, ORG, RDF_TYPE, SCHEMA, SKOS
 
 
 def parse_day(text: str) -> date | None:

@@ -27,8 +27,8 @@ from unpacs.loader.ingest.csvw import (
     read_table_schemas,
 )
 from unpacs.loader.uris import slugify
+from unpacs.loader.vocab import XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _DATATYPES = {"date": XSD + "date", "integer": XSD + "integer", "anyURI": None, "string": None}
 
 

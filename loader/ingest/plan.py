@@ -16,8 +16,7 @@ from unpacs.loader.errors import InputError, Issue
 from unpacs.loader.store.oxigraph import STAGING_PREFIX
 from unpacs.loader.store.protocol import SolutionsResult, Store
 from unpacs.loader.uris import vocab
-
-RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+from unpacs.loader.vocab import RDF_TYPE_NODE
 
 _CHUNK = 400
 
@@ -76,7 +75,7 @@ def typed_records(graphs: Mapping[str, Sequence[pyoxigraph.Triple]]) -> dict[str
     for graph, triples in graphs.items():
         for t in triples:
             if (
-                t.predicate == RDF_TYPE
+                t.predicate == RDF_TYPE_NODE
                 and isinstance(t.subject, pyoxigraph.NamedNode)
                 and t.subject.value not in graphs
             ):

@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 import pyoxigraph
 
 from unpacs.loader.uris import vocab
+from unpacs.loader.vocab import PROV, RDF_TYPE_NODE, XSD
 
-RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCT_SOURCE = pyoxigraph.NamedNode("http://purl.org/dc/terms/source")
-PROV = "http://www.w3.org/ns/prov#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def content_hash(data: bytes) -> str:
@@ -45,7 +43,7 @@ def describe_graph(
     when = (generated_at or datetime.now(UTC)).isoformat(timespec="seconds")
     subject = pyoxigraph.NamedNode(graph)
     triples = [
-        pyoxigraph.Triple(subject, RDF_TYPE, pyoxigraph.NamedNode(PROV + "Entity")),
+        pyoxigraph.Triple(subject, RDF_TYPE_NODE, pyoxigraph.NamedNode(PROV + "Entity")),
         pyoxigraph.Triple(
             subject,
             pyoxigraph.NamedNode(PROV + "generatedAtTime"),

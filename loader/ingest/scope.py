@@ -15,10 +15,10 @@ from rdflib.term import Node
 
 from unpacs.loader.store.protocol import SolutionsResult, Store
 from unpacs.loader.uris import vocab
+from unpacs.loader.vocab import XSD_STRING
 
 _CHUNK = 400
 NEIGHBOUR_HOPS = 2
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def to_rdflib(term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal) -> Node:

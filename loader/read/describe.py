@@ -27,15 +27,10 @@ from unpacs.loader.bundled import BUNDLED_CONTEXT_PATH, bundled_context
 from unpacs.loader.formats import Format
 from unpacs.loader.query.executor import QueryExecutor
 from unpacs.loader.query.rows import Row, chunks, iri, select
+from unpacs.loader.vocab import DCT, ORG, PROV, RDF_TYPE, SDMX_DIM, SKOS
 
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal
 
-DCT = "http://purl.org/dc/terms/"
-ORG = "http://www.w3.org/ns/org#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-PROV = "http://www.w3.org/ns/prov#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SDMX_DIM = "http://purl.org/linked-data/sdmx/2009/dimension#"
 
 # Predicates whose subjects are shown on the page of their object.
 INVERSE = (

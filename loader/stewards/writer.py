@@ -2,9 +2,8 @@
 
 read -> parse (``pipeline.stage_sources``) -> provenance (who, when, file) -> scope check ->
 SHACL with the stored records the change refers to (``pipeline.check_staged``) -> one
-transactional commit (``atomic_replace``, or ``Store.replace_graphs`` remotely; an empty graph is
-a deletion) -> history row -> ``after_commit`` (the executor publishes a new generation). A
-refusal at any step writes nothing.
+transactional commit (``Store.replace_graphs``; an empty graph is a deletion) -> history row ->
+``after_commit`` (the executor publishes a new generation). A refusal at any step writes nothing.
 
 Who may write which graph: ``loader.stewards.scope``.
 """
@@ -38,13 +37,10 @@ from unpacs.loader.stewards.scope import (
     require_action,
 )
 from unpacs.loader.stewards.tokens import Token
-from unpacs.loader.store.atomic_replace import replace_graphs_atomically
-from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import SolutionsResult, Store
+from unpacs.loader.vocab import RDF_TYPE
 
 __all__ = ["GraphWriter", "WriteResult", "check_graph_iri", "redescribe", "require_action"]
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass
@@ -233,10 +229,7 @@ class GraphWriter:
                     )
                     result.graphs[g] = len(triples)
                 # Inside the history transaction: a failed store commit rolls the rows back.
-                if isinstance(self.store, OxigraphStore):
-                    replace_graphs_atomically(self.store, graphs)
-                else:
-                    self.store.replace_graphs(graphs)  # one SPARQL update request: atomic
+                self.store.replace_graphs(graphs)
             self.after_commit()
             return result
 

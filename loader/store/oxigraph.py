@@ -22,6 +22,7 @@ from unpacs.loader.store.protocol import (
 
 # Graphs written before the final MOVE of a replacement. A crash between the two transactions
 # leaves them behind; opening the store removes them, so readers only ever see before or after.
+STAGED = "urn:unpacs:staged:"  # prefix of staged predicates (see replace_graphs)
 STAGING_PREFIX = "urn:unpacs:staging:"
 
 STATS_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -134,6 +135,16 @@ class OxigraphStore:
     def replace_graphs(
         self, graphs: Mapping[str, Sequence[pyoxigraph.Triple]], *, drop: Sequence[str] = ()
     ) -> None:
+        """Replace (and drop) graphs so that no reader ever sees a half-made commit.
+
+        A MOVE from plain staging graphs would take two transactions, and between them a query
+        over the union default graph sees old and new content at once (measured: a reader
+        polling ICTO's telephone saw both numbers). So the staged triples carry a mangled
+        predicate (``STAGED`` + the real one), which no query naming a real predicate matches,
+        and one SPARQL update drops the old content and copies the staged triples in with their
+        real predicates: one transaction; blank nodes bound by the WHERE clause keep their
+        identity (so a revert is byte-exact); a crash leaves staging graphs, dropped on open.
+        """
         if not graphs and not drop:
             return
         token = uuid.uuid4().hex
@@ -143,19 +154,22 @@ class OxigraphStore:
             for graph, triples in graphs.items():
                 target = pyoxigraph.NamedNode(staging[graph])
                 for t in triples:
-                    yield pyoxigraph.Quad(t.subject, t.predicate, t.object, target)
+                    predicate = pyoxigraph.NamedNode(STAGED + t.predicate.value)
+                    yield pyoxigraph.Quad(t.subject, predicate, t.object, target)
 
+        steps = [f"DROP SILENT GRAPH <{g}>" for g in drop if g not in graphs]
+        for graph in graphs:
+            steps.append(f"DROP SILENT GRAPH <{graph}>")
+            if graphs[graph]:
+                steps.append(
+                    f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH "
+                    f"<{staging[graph]}> {{ ?s ?sp ?o }} "
+                    f'BIND(IRI(STRAFTER(STR(?sp), "{STAGED}")) AS ?p) }}'
+                )
+            steps.append(f"DROP SILENT GRAPH <{staging[graph]}>")
         try:
-            # Two transactions: the new content lands in hidden staging graphs, then one update
-            # swaps all of them in. Either both happen, or staging graphs are dropped on reopen.
             self._store.extend(staged_quads())
-            steps = [f"DROP SILENT GRAPH <{g}>" for g in drop if g not in graphs]
-            # MOVE of a graph that got no triples would leave the old content: drop it instead.
-            steps += [
-                f"MOVE SILENT <{staging[g]}> TO <{g}>" if graphs[g] else f"DROP SILENT GRAPH <{g}>"
-                for g in graphs
-            ]
-            self._store.update(" ; ".join(steps))
+            self._store.update(" ;\n".join(steps))
         except Exception:
             self._drop_staging_graphs()
             raise

@@ -23,11 +23,10 @@ import pyoxigraph
 from unpacs.loader.errors import ConfigError, StoreError
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import SolutionsResult, Store
+from unpacs.loader.vocab import RDF_TYPE, VOID
 
 META_GRAPH = "urn:unpacs:meta"
 STORE_NODE = "urn:unpacs:store"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # The bundled graphs (``{base}graph/reference/...``, ``{base}graph/seed/...``,
 # ``{base}graph/ontology``, ``{base}graph/shapes``): a store built before the record existed
 # still tells its base by them.
