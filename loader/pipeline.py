@@ -25,7 +25,7 @@ from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import Store
 from unpacs.loader.uris import graph_iri, slugify
 from unpacs.loader.validation_scope import country_lookup, validation_data
-from unpacs.loader.xlsx_records import xlsx_to_csv
+from unpacs.loader.xlsx_records import SheetLimits, xlsx_to_csv
 
 Progress = Callable[[str, int], None]
 PROV_GENERATED = pyoxigraph.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
@@ -127,13 +127,15 @@ def _parse(
         lookup = country_lookup(store, staged_so_far, settings.base_iri)
         data = source.data
         if source.fmt.name == "xlsx-records":
-            data = xlsx_to_csv(data, source.name, settings.data_dir / "mappings")
+            limits = SheetLimits.of(settings)
+            data = xlsx_to_csv(data, source.name, settings.data_dir / "mappings", limits)
         triples = parse_csv_records(
             data,
             file=source.name,
             base_iri=settings.base_iri,
             country_lookup=lookup,
             mappings_dir=settings.data_dir / "mappings",
+            max_rows=settings.max_upload_rows,
         )
         return [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples]
     return parse_rdf(source.data, source.fmt, file=source.name, base_iri=settings.base_iri)

@@ -18,7 +18,7 @@ from unpacs.loader.pipeline import Source, check_staged, stage_sources
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.protocol import SolutionsResult, Store
 from unpacs.loader.uris import graph_iri, slugify
-from unpacs.loader.xlsx_records import SheetTable, read_table
+from unpacs.loader.xlsx_records import SheetLimits, SheetTable, read_table
 
 
 @dataclass
@@ -83,7 +83,9 @@ def check_upload(
     report = UploadReport(source.name, source.graph)
     if source.fmt.name == "xlsx-records":
         try:
-            report.table = read_table(source.data, source.name, settings.data_dir / "mappings")
+            report.table = read_table(
+                source.data, source.name, settings.data_dir / "mappings", SheetLimits.of(settings)
+            )
         except InputError as error:
             report.issues = error_issues(error)
             return report
