@@ -58,7 +58,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
             port=settings.port,
             threads=threads,
             ident="unpacs",
-            max_request_body_size=settings.max_input_bytes,
+            # Above the app's own limit (multipart framing, a little more), so that the app
+            # answers with a problem document naming the setting; waitress's is the backstop.
+            max_request_body_size=settings.max_input_bytes + 1024 * 1024,
             # Reading one request ahead is what lets waitress see that a client went away
             # (``waitress.client_disconnected``), so an upload check it no longer waits for
             # is stopped (``query_pool``).

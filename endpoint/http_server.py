@@ -46,7 +46,7 @@ class BoundedChunkedReceiver(ChunkedReceiver):  # type: ignore[misc]
 class BoundedParser(HTTPRequestParser):  # type: ignore[misc]
     def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
-        receiver: Any = self.body_rcv
+        receiver: Any = getattr(self, "body_rcv", None)
         if type(receiver) is ChunkedReceiver:
             self.body_rcv = BoundedChunkedReceiver(receiver.buf)
 

@@ -26,6 +26,7 @@ from werkzeug.exceptions import (
 )
 
 from unpacs.endpoint import service_description, sparql_update
+from unpacs.endpoint.auth import client_key
 from unpacs.endpoint.conneg import acceptable, find_format
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
@@ -189,6 +190,7 @@ def sparql() -> Response:
         default_graph_uris=[v for k, v in params if k == "default-graph-uri"],
         named_graph_uris=[v for k, v in params if k == "named-graph-uri"],
         base_iri=state.settings.base_iri,
+        client=client_key(),
     )
     before = state.executor.generation
     if request.if_none_match and request.if_none_match.contains(etag_for(before, question)):
