@@ -124,6 +124,13 @@ class UploadLimitError(InputTooLargeError):
     title = "upload too costly to check"
 
 
+class UnsafeInputError(InputError):
+    """Input refused unread because parsing it could exhaust the process (XML entities, JSON
+    nested without bound): a refusal of the whole upload (400), not a problem in its records."""
+
+    title = "input refused"
+
+
 class UnsupportedFormatError(InputError):
     title = "unsupported format"
 

@@ -21,6 +21,7 @@ from unpacs.loader.errors import (
     InputTooLargeError,
     Issue,
     RdfSyntaxError,
+    UnsafeInputError,
     UnsupportedFormatError,
 )
 from unpacs.loader.graphs import plan_load
@@ -30,6 +31,9 @@ from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import SolutionsResult, Store
 from unpacs.loader.uris import graph_iri, slugify
 from unpacs.loader.xlsx_records import SheetLimits, SheetTable, read_table
+
+# Refusals of the whole upload, answered as errors (413, 400), not reported as its issues.
+REFUSALS = (InputTooLargeError, UnsafeInputError)
 
 
 @dataclass
@@ -97,11 +101,15 @@ def check_upload(
             report.table = read_table(
                 source.data, source.name, settings.data_dir / "mappings", SheetLimits.of(settings)
             )
+        except REFUSALS:
+            raise
         except InputError as error:
             report.issues = error_issues(error)
             return report
     try:
         staged = stage_sources([source], settings, store, validated=True)
+    except REFUSALS:
+        raise
     except InputError as error:
         report.issues = error_issues(error)
         return report
@@ -132,6 +140,7 @@ _ERRORS: dict[str, type[InputError]] = {
         InputTooLargeError,
         RdfSyntaxError,
         CsvRecordError,
+        UnsafeInputError,
         UnsupportedFormatError,
     )
 }

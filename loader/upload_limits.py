@@ -20,7 +20,7 @@ import re
 import zipfile
 from typing import Any
 
-from unpacs.loader.errors import InputTooLargeError, RdfSyntaxError
+from unpacs.loader.errors import InputTooLargeError, UnsafeInputError
 
 MAX_JSON_DEPTH = 100
 MAX_ZIP_MEMBERS = 1000
@@ -40,7 +40,7 @@ def refuse_xml_declarations(data: bytes, file: str) -> None:
     for text in texts:
         found = _DECLARATION.search(text)
         if found:
-            raise RdfSyntaxError(
+            raise UnsafeInputError(
                 f"XML {found.group(1).decode().upper()} declarations are refused "
                 "(entities can expand a small file without bound)",
                 file=file,
@@ -62,8 +62,8 @@ def check_json_depth(document: Any, file: str, max_depth: int = MAX_JSON_DEPTH) 
         stack.extend((child, depth + 1) for child in children)
 
 
-def too_deep(file: str, max_depth: int = MAX_JSON_DEPTH) -> RdfSyntaxError:
-    return RdfSyntaxError(
+def too_deep(file: str, max_depth: int = MAX_JSON_DEPTH) -> UnsafeInputError:
+    return UnsafeInputError(
         f"JSON nested deeper than {max_depth} levels is refused",
         file=file,
         hint="flatten the document (JSON-LD @graph with node references)",
