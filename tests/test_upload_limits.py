@@ -397,6 +397,28 @@ def test_upload_check_past_the_timeout_is_stopped_and_the_worker_replaced(server
     assert json.loads(after)["queries"]["restarts"] == restarts + 1
 
 
+def test_upload_check_stops_when_the_client_goes_away(server: Server) -> None:
+    body = INSTITUTION_HEADER.encode() + b"".join(
+        b"j%d,KEN,Name %d,http://example.org/\n" % (n, n) for n in range(19_000)
+    )
+    _s, _h, health = server.request("GET", "/-/health", headers={"Accept": "application/json"})
+    restarts = json.loads(health)["queries"]["restarts"]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("POST", "/validate", body=body, headers=_headers(server.validator, "text/csv"))
+    time.sleep(1.5)  # the worker is validating
+    conn.close()
+    deadline = time.monotonic() + 5  # well before the 10 s upload timeout
+    failures: list[str] = []
+    while time.monotonic() < deadline:
+        _s, _h, health = server.request("GET", "/-/health", headers={"Accept": "application/json"})
+        queries = json.loads(health)["queries"]
+        failures = queries["last_failures"]
+        if queries["restarts"] > restarts:
+            break
+        time.sleep(0.2)
+    assert failures and "client went away" in failures[-1], failures
+
+
 # -- chunked bodies ------------------------------------------------------------------------------
 
 
