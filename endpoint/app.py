@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from unpacs.endpoint import problems
 from unpacs.endpoint.routes import (
@@ -36,6 +37,21 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     executor = make_executor(settings, store)
     app.extensions["unpacs"] = AppState(settings, store, executor)
     problems.init_app(app)
+    limit = settings.max_input_bytes
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def body_too_large(error: RequestEntityTooLarge) -> Response:
+        if error.description != RequestEntityTooLarge.description:
+            return problems.render_http_error(error)  # a limit that says which one itself
+        response = problems.problem(
+            413,
+            "input too large",
+            f"the request body is over the limit of {limit:,} bytes",
+            hint="split the upload, or ask the operator to raise UNPACS_MAX_INPUT_BYTES",
+        )
+        response.vary.add("Accept")
+        return response
+
     for blueprint in (sparql.bp, resources.bp, health.bp):
         app.register_blueprint(blueprint)
     # Pages for people, the vocabulary, the dataset description and downloads (issue 10).

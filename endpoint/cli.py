@@ -26,6 +26,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     import waitress
 
     from unpacs.endpoint.app import create_app
+    from unpacs.endpoint.http_server import create_bounded_server
     from unpacs.endpoint.state import state_of
 
     # As options, --host and --port also move the base IRI when UNPACS_BASE_IRI is unset.
@@ -57,7 +58,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
             port=settings.port,
             threads=threads,
             ident="unpacs",
-            max_request_body_size=settings.max_input_bytes,
+            # Above the app's own limit (multipart framing, a little more), so that the app
+            # answers with a problem document naming the setting; waitress's is the backstop.
+            max_request_body_size=settings.max_input_bytes + 1024 * 1024,
+            # Reading one request ahead is what lets waitress see that a client went away
+            # (``waitress.client_disconnected``), so an upload check it no longer waits for
+            # is stopped (``query_pool``).
+            channel_request_lookahead=1,
+            _server=create_bounded_server,
         )
     finally:
         state_of(app).executor.close()

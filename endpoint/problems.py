@@ -10,6 +10,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from unpacs.loader.errors import (
+    ClientBusyError,
     ConfigError,
     ConflictError,
     InputError,
@@ -45,6 +46,7 @@ STATUS: tuple[tuple[type[UnpacsError], int], ...] = (
     (OutOfScopeError, 403),
     (ConflictError, 409),
     (InputError, 400),
+    (ClientBusyError, 429),
     (StoreBusyError, 503),
     (StoreError, 502),
     (ConfigError, 500),

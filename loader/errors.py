@@ -118,6 +118,19 @@ class InputTooLargeError(InputError):
     title = "input too large"
 
 
+class UploadLimitError(InputTooLargeError):
+    """Checking the upload ran past its time or memory limit and was stopped."""
+
+    title = "upload too costly to check"
+
+
+class UnsafeInputError(InputError):
+    """Input refused unread because parsing it could exhaust the process (XML entities, JSON
+    nested without bound): a refusal of the whole upload (400), not a problem in its records."""
+
+    title = "input refused"
+
+
 class UnsupportedFormatError(InputError):
     title = "unsupported format"
 
@@ -189,4 +202,11 @@ class QueryBusyError(StoreBusyError):
     """Every query worker stayed busy for the whole timeout (HTTP 503 with ``Retry-After``)."""
 
     title = "all query workers are busy"
+    retry_after = 1
+
+
+class ClientBusyError(StoreBusyError):
+    """This client already holds its share of the query workers (HTTP 429 with ``Retry-After``)."""
+
+    title = "too many requests from this client at once"
     retry_after = 1

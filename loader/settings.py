@@ -97,10 +97,15 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_input_bytes: int = 200 * 1024 * 1024
+    max_upload_rows: int = 50_000
+    max_unzipped_bytes: int = 64 * 1024 * 1024
+    upload_timeout: float = 120.0
     query_timeout: float = 30.0
     result_limit: int = 10_000
     query_workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
     query_memory_mb: int = 2048
+    # 0: every worker but one, so that one client never holds them all.
+    client_query_workers: int = 0
     query_cache_mb: int = 64
     max_request_bytes: int = 1024 * 1024
     max_query_length: int = 100_000
@@ -168,7 +173,24 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
     "max_input_bytes": (
         "UNPACS_MAX_INPUT_BYTES",
         lambda n, raw: _parse_int(n, raw, 1),
-        "Largest file or request body the loader accepts, in bytes.",
+        "Largest file or request body the loader accepts, in bytes; larger ones get 413.",
+    ),
+    "max_upload_rows": (
+        "UNPACS_MAX_UPLOAD_ROWS",
+        lambda n, raw: _parse_int(n, raw, 1),
+        "Most rows (CSV records, XLSX sheet rows) one upload may hold; more get 413.",
+    ),
+    "max_unzipped_bytes": (
+        "UNPACS_MAX_UNZIPPED_BYTES",
+        lambda n, raw: _parse_int(n, raw, 1),
+        "Most bytes an XLSX upload may expand to (all zip members), checked before it is "
+        "opened; more get 413.",
+    ),
+    "upload_timeout": (
+        "UNPACS_UPLOAD_TIMEOUT",
+        _parse_float,
+        "Seconds parsing and validating one upload may take (in a query worker, within "
+        "UNPACS_QUERY_MEMORY_MB) before it is stopped.",
     ),
     "query_timeout": (
         "UNPACS_QUERY_TIMEOUT",
@@ -188,7 +210,13 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
     "query_memory_mb": (
         "UNPACS_QUERY_MEMORY_MB",
         lambda n, raw: _parse_int(n, raw, 0),
-        "Memory one query may allocate, in MB, before it is stopped (0: no limit).",
+        "Memory one query or upload check may allocate, in MB, before it is stopped (0: no limit).",
+    ),
+    "client_query_workers": (
+        "UNPACS_CLIENT_QUERY_WORKERS",
+        lambda n, raw: _parse_int(n, raw, 0, 64),
+        "Most query workers one client (token, else address) may hold at once; past it 429 "
+        "(0: all but one).",
     ),
     "query_cache_mb": (
         "UNPACS_QUERY_CACHE_MB",

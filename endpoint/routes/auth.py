@@ -130,3 +130,14 @@ def logout() -> ResponseReturnValue:
     response.delete_cookie(COOKIE, path="/")
     current_app.logger.debug("steward logged out")
     return response
+
+
+def client_key() -> str:
+    """Who is asking, for the per-client share of the query workers: a known token's label,
+    else the peer address (behind a proxy that is the proxy's, so the proxy must limit per
+    client itself; README, "Deployment")."""
+    if presented_token() is not None:
+        token = current_token()
+        if token is not None:
+            return "token:" + token.label
+    return "addr:" + (request.remote_addr or "")

@@ -31,7 +31,7 @@ from werkzeug.exceptions import BadRequest
 
 from unpacs.endpoint.conneg import negotiate
 from unpacs.endpoint.routes.auth import current_token, require, wants_html
-from unpacs.endpoint.routes.validate import INPUT_FORMATS, read_upload, select_rows
+from unpacs.endpoint.routes.validate import INPUT_FORMATS, read_upload, screen_upload, select_rows
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
 from unpacs.loader.query.executor import QueryRequest
@@ -52,6 +52,7 @@ def writer(app: Flask | None = None) -> GraphWriter:
         if found is None:
             state = state_of(app)
             found = GraphWriter(state.store, state.settings, state.after_commit)
+            found.screen = screen_upload
             app.extensions["unpacs.writer"] = found
     assert isinstance(found, GraphWriter)
     return found

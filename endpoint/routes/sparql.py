@@ -28,6 +28,7 @@ from werkzeug.exceptions import (
 from unpacs.endpoint.conneg import acceptable, find_format
 from unpacs.endpoint.routes import service as service_description
 from unpacs.endpoint.routes import sparql_update
+from unpacs.endpoint.routes.auth import client_key
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
 from unpacs.loader.formats import Format
@@ -190,6 +191,7 @@ def sparql() -> Response:
         default_graph_uris=[v for k, v in params if k == "default-graph-uri"],
         named_graph_uris=[v for k, v in params if k == "named-graph-uri"],
         base_iri=state.settings.base_iri,
+        client=client_key(),
     )
     before = state.executor.generation
     if request.if_none_match and request.if_none_match.contains(etag_for(before, question)):

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, json, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, NotAcceptable
 
-from unpacs.endpoint.routes.auth import require
+from unpacs.endpoint.routes.auth import client_key, require
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
 from unpacs.loader.errors import InputError, Issue, UnsupportedFormatError
@@ -28,7 +28,15 @@ from unpacs.loader.ingest.pipeline import Source
 from unpacs.loader.ingest.xlsx_records import MEDIA_TYPE as XLSX
 from unpacs.loader.ingest.xlsx_records import SheetTable, annotate, locate, record_rows
 from unpacs.loader.query.executor import QueryRequest
-from unpacs.loader.stewards.checks import UploadReport, check_upload, upload_graph
+from unpacs.loader.query.pool import pool_of
+from unpacs.loader.stewards.checks import (
+    UploadReport,
+    check_message,
+    check_upload,
+    input_error_from,
+    report_from,
+    upload_graph,
+)
 from unpacs.loader.stewards.templates import csv_template, record_types, template_columns
 from unpacs.loader.stewards.xlsx import concept_labels, country_names, xlsx_template
 
@@ -189,8 +197,39 @@ def validate() -> ResponseReturnValue:
     require("validate")
     graph = requested_graph()
     source = read_upload(graph)
-    report = check_upload(state_of().store, settings, source, graph_given=graph is not None)
+    report = checked_upload(source, graph_given=graph is not None)
     return render_report(report, source)
+
+
+def _in_worker(source: Source, *, graph_given: bool, validate: bool) -> dict[str, Any] | None:
+    """The reply of a query worker that checked ``source``; None when there is no pool."""
+    state = state_of()
+    pool = pool_of(state.executor)
+    if pool is None:
+        return None
+    message = check_message(state.settings, source, graph_given=graph_given, validate=validate)
+    return pool.check(
+        message,
+        source.data,
+        timeout=state.settings.upload_timeout,
+        client=client_key(),
+        cancelled=request.environ.get("waitress.client_disconnected"),
+    )
+
+
+def checked_upload(source: Source, *, graph_given: bool) -> UploadReport:
+    """``check_upload`` in a query worker (stoppable, memory-capped) where there is one."""
+    reply = _in_worker(source, graph_given=graph_given, validate=True)
+    if reply is None:
+        return check_upload(state_of().store, state_of().settings, source, graph_given=graph_given)
+    return report_from(reply)
+
+
+def screen_upload(source: Source) -> None:
+    """Parse ``source`` in a query worker first; raises what parsing it raises."""
+    reply = _in_worker(source, graph_given=True, validate=False)
+    if reply is not None and not reply.get("ok"):
+        raise input_error_from(reply)
 
 
 def select_rows(query: str) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import itertools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,7 @@ from unpacs.loader.ingest.csvw import (
     expand_template,
     read_table_schemas,
 )
+from unpacs.loader.ingest.upload_limits import rows_over
 from unpacs.loader.uris import slugify
 from unpacs.loader.vocab import XSD
 
@@ -202,10 +204,18 @@ def parse_csv_records(
     base_iri: str,
     country_lookup: Mapping[str, str],
     mappings_dir: Path = resources.MAPPINGS_DIR,
+    max_rows: int | None = None,
 ) -> list[pyoxigraph.Triple]:
-    """Triples for every record of a CSV file in a known layout; raises with every bad cell."""
+    """Triples for every record of a CSV file in a known layout; raises with every bad cell.
+
+    More than ``max_rows`` records (``UNPACS_MAX_UPLOAD_ROWS``) is refused before any is read.
+    """
     text = _decode(data, file)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # The header and one row more than allowed are enough to tell.
+    rows = list(reader if max_rows is None else itertools.islice(reader, max_rows + 2))
+    if max_rows is not None and len(rows) > max_rows + 1:
+        raise rows_over(max_rows, file)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise CsvRecordError(
             "the file is empty: expected a header row and records",

@@ -15,6 +15,7 @@ import pyoxigraph
 from unpacs.loader.bundled import BUNDLED_CONTEXT_PATH, bundled_context
 from unpacs.loader.errors import InputError, RdfSyntaxError
 from unpacs.loader.formats import Format
+from unpacs.loader.ingest.upload_limits import check_json_depth, refuse_xml_declarations, too_deep
 
 
 def _inline_contexts(node: Any, base_iri: str, file: str) -> Any:
@@ -59,6 +60,10 @@ def _prepare_jsonld(data: bytes, base_iri: str, file: str) -> bytes:
         raise RdfSyntaxError(
             f"JSON syntax error: {error.msg}", file=file, line=error.lineno, column=error.colno
         ) from None
+    except RecursionError:
+        raise too_deep(file) from None
+    # Before any recursive walk (ours, or the JSON-LD parser's) sees it.
+    check_json_depth(document, file)
     return json.dumps(_inline_contexts(document, base_iri, file)).encode()
 
 
@@ -75,6 +80,9 @@ def parse_rdf(
     if fmt.name == "jsonld":
         data = _prepare_jsonld(data, base_iri, file)
         oxi_format = pyoxigraph.RdfFormat.JSON_LD
+    elif fmt.oxigraph_rdf == pyoxigraph.RdfFormat.RDF_XML:
+        refuse_xml_declarations(data, file)
+        oxi_format = fmt.oxigraph_rdf
     else:
         assert fmt.oxigraph_rdf is not None
         oxi_format = fmt.oxigraph_rdf

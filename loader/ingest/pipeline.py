@@ -22,7 +22,7 @@ from unpacs.loader.ingest.parsing import parse_rdf
 from unpacs.loader.ingest.plan import LoadPlan, plan_load
 from unpacs.loader.ingest.provenance import content_hash, describe_graph, sources_in
 from unpacs.loader.ingest.scope import country_lookup, validation_data
-from unpacs.loader.ingest.xlsx_records import xlsx_to_csv
+from unpacs.loader.ingest.xlsx_records import SheetLimits, xlsx_to_csv
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import Store
@@ -128,13 +128,15 @@ def _parse(
         lookup = country_lookup(store, staged_so_far, settings.base_iri)
         data = source.data
         if source.fmt.name == "xlsx-records":
-            data = xlsx_to_csv(data, source.name, settings.data_dir / "mappings")
+            limits = SheetLimits.of(settings)
+            data = xlsx_to_csv(data, source.name, settings.data_dir / "mappings", limits)
         triples = parse_csv_records(
             data,
             file=source.name,
             base_iri=settings.base_iri,
             country_lookup=lookup,
             mappings_dir=settings.data_dir / "mappings",
+            max_rows=settings.max_upload_rows,
         )
         return [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples]
     return parse_rdf(source.data, source.fmt, file=source.name, base_iri=settings.base_iri)

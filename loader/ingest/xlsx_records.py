@@ -24,8 +24,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from unpacs.loader import bundled as resources
-from unpacs.loader.errors import CsvRecordError, Issue
+from unpacs.loader.errors import CsvRecordError, InputTooLargeError, Issue
 from unpacs.loader.ingest.csvw import read_table_schemas
+from unpacs.loader.ingest.upload_limits import MAX_SHEET_COLUMNS, check_xlsx_zip, rows_over
+from unpacs.loader.settings import Settings
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REQUIRED_MARK = " *"
@@ -71,9 +73,9 @@ class SheetTable:
         return None
 
 
-def _open(data: bytes, file: str) -> Any:
+def _open(data: bytes, file: str, *, read_only: bool = False) -> Any:
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=read_only)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise CsvRecordError(
             f"not an XLSX workbook ({error})",
@@ -82,13 +84,62 @@ def _open(data: bytes, file: str) -> Any:
         ) from None
 
 
-def read_table(data: bytes, file: str, mappings_dir: Path = resources.MAPPINGS_DIR) -> SheetTable:
+@dataclass(frozen=True)
+class SheetLimits:
+    """Caps checked before and while a workbook is read (``loader.ingest.upload_limits``)."""
+
+    max_rows: int = 50_000
+    max_unzipped_bytes: int = 64 * 1024 * 1024
+
+    @classmethod
+    def of(cls, settings: Settings) -> SheetLimits:
+        return cls(settings.max_upload_rows, settings.max_unzipped_bytes)
+
+
+def _sheet_rows(sheet: Any, limits: SheetLimits, file: str) -> list[list[str]]:
+    """At most ``max_rows`` + 1 rows of ``MAX_SHEET_COLUMNS`` cells, streamed (read-only)."""
+    # Read-only sheets pad every row to the declared width, so a declared A1:XFD1048576 is
+    # refused before the first row, and the cell columns read are capped whatever it says.
+    declared_rows, declared_cols = sheet.max_row or 0, sheet.max_column or 0
+    if declared_rows > limits.max_rows + 1:
+        raise rows_over(limits.max_rows, file)
+    if declared_cols > MAX_SHEET_COLUMNS:
+        raise InputTooLargeError(
+            f"sheet {sheet.title} is {declared_cols:,} columns wide (at most {MAX_SHEET_COLUMNS})",
+            file=file,
+            hint="delete the unused columns right of the table, or export the sheet as CSV",
+        )
+    rows: list[list[str]] = []
+    for row in sheet.iter_rows(max_col=MAX_SHEET_COLUMNS, values_only=True):
+        if len(rows) > limits.max_rows:
+            raise rows_over(limits.max_rows, file)
+        rows.append([cell_text(v) for v in row])
+    while rows and not any(rows[-1]):
+        rows.pop()  # trailing formatted-but-empty rows are not records
+    return rows
+
+
+def read_table(
+    data: bytes,
+    file: str,
+    mappings_dir: Path = resources.MAPPINGS_DIR,
+    limits: SheetLimits | None = None,
+) -> SheetTable:
     """The data sheet's rows as text (row 1 = the header, titles cleaned)."""
-    book = _open(data, file)
+    limits = limits or SheetLimits()
+    check_xlsx_zip(data, file, limits.max_unzipped_bytes)
+    book = _open(data, file, read_only=True)
+    try:
+        return _find_table(book, file, mappings_dir, limits)
+    finally:
+        book.close()
+
+
+def _find_table(book: Any, file: str, mappings_dir: Path, limits: SheetLimits) -> SheetTable:
     known = {t for s in read_table_schemas(mappings_dir) for t in s.titles}
     candidates = [ws for ws in book.worksheets if ws.title not in HELPER_SHEETS]
     for sheet in candidates or book.worksheets:
-        rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = _sheet_rows(sheet, limits, file)
         if not rows:
             continue
         header = [clean_title(h) for h in rows[0]]
@@ -118,8 +169,13 @@ def to_csv(table: SheetTable) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def xlsx_to_csv(data: bytes, file: str, mappings_dir: Path = resources.MAPPINGS_DIR) -> bytes:
-    return to_csv(read_table(data, file, mappings_dir))
+def xlsx_to_csv(
+    data: bytes,
+    file: str,
+    mappings_dir: Path = resources.MAPPINGS_DIR,
+    limits: SheetLimits | None = None,
+) -> bytes:
+    return to_csv(read_table(data, file, mappings_dir, limits))
 
 
 def locate(issue: Issue, table: SheetTable, record_rows: dict[str, int]) -> tuple[int, str] | None:

@@ -50,6 +50,9 @@ class QueryRequest:
     # None: the executor's configured defaults (settings.result_limit / query_timeout).
     limit: int | None = None
     timeout: float | None = None
+    # Who asks (a token label or an address), for the per-client share of the workers; not
+    # part of ``request_key``: it never changes the answer.
+    client: str = ""
 
 
 @dataclass(frozen=True)

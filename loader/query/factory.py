@@ -45,6 +45,7 @@ def make_executor(
             limit=settings.result_limit,
             timeout=settings.query_timeout,
             memory_mb=settings.query_memory_mb,
+            client_share=settings.client_query_workers,
             policy=policy,
             graph_names=store.graph_names,
         )

@@ -32,6 +32,7 @@ from typing import Any
 import pyoxigraph
 
 from unpacs.loader.errors import (
+    ClientBusyError,
     NotAcceptableError,
     QueryBusyError,
     QueryCrashedError,
@@ -40,6 +41,7 @@ from unpacs.loader.errors import (
     QueryTimeoutError,
     StoreError,
     UnpacsError,
+    UploadLimitError,
 )
 from unpacs.loader.query import executor as executor_module
 from unpacs.loader.query import worker as query_worker
@@ -61,7 +63,11 @@ def context() -> ForkServerContext:
         ctx = multiprocessing.get_context("forkserver")
         # "__main__" too: the server imports the main module once (every entry point guards
         # with ``if __name__ == "__main__"``), so each worker skips re-running it.
-        ctx.set_forkserver_preload(["__main__", "unpacs.loader.query.worker"])
+        # And the upload checker (rdflib, pySHACL), so a worker's idle size, which its memory
+        # limit sits above, already holds them.
+        ctx.set_forkserver_preload(
+            ["__main__", "unpacs.loader.query.worker", "unpacs.loader.stewards.checks"]
+        )
         _CONTEXT = ctx
     return _CONTEXT
 
@@ -102,6 +108,7 @@ class PoolExecutor:
         policy: QueryPolicy,
         graph_names: Callable[[], list[str]] = list,
         spare: int = 1,
+        client_share: int = 0,
     ) -> None:
         self.limit = limit
         self.timeout = timeout
@@ -115,6 +122,11 @@ class PoolExecutor:
         self._idle: deque[WorkerHandle] = deque()
         self._workers: list[WorkerHandle] = []
         self._busy = 0  # running queries; at most ``size``
+        # Workers one client may hold at once (0: all but one): a client over its share is
+        # refused at once (429) instead of queueing, so its requests hold no server thread
+        # either, and the last worker stays free for everybody else.
+        self.client_share = client_share or max(1, size - 1)
+        self._by_client: dict[str, int] = {}
         self._closed = False
         self.restarts = 0
         self._spawned = 0
@@ -142,7 +154,7 @@ class PoolExecutor:
         request = executor_module.guard(request, self.policy, self._stored_graphs)
         timeout = self.timeout if request.timeout is None else request.timeout
         limit = self.limit if request.limit is None else request.limit
-        worker = self._acquire(time.monotonic() + timeout)
+        worker = self._acquire(time.monotonic() + timeout, request.client)
         with self._cond:  # with ``_prune``: a generation handed out is never deleted
             generation, path = self.generations.current, self.generations.current_path
             worker.gen = path
@@ -165,10 +177,10 @@ class PoolExecutor:
             if not header.get("ok"):
                 raise self._refused(worker, header)
         except BaseException:
-            self._release(worker)
+            self._release(worker, request.client)
             raise
         worker.served += 1
-        self._release(worker)
+        self._release(worker, request.client)
         return QueryAnswer(
             header["form"],
             BY_NAME[header["format"]],
@@ -177,6 +189,70 @@ class PoolExecutor:
             bool(header["truncated"]),
             generation,
             etag=executor_module.etag_for(asked, generation),
+        )
+
+    def check(
+        self,
+        message: dict[str, Any],
+        data: bytes,
+        *,
+        timeout: float,
+        client: str = "",
+        cancelled: Callable[[], bool] | None = None,
+    ) -> dict[str, Any]:
+        """Have a worker parse (and validate) an upload (``upload_check.check_in_worker``).
+
+        Same limits as a query: past ``timeout``, over the memory limit or crashed, the worker
+        is killed and replaced and only this request fails (``UploadLimitError``, 413); when
+        ``cancelled()`` turns true (the client went away) the worker is stopped the same way.
+        """
+        worker = self._acquire(time.monotonic() + timeout, client)
+        with self._cond:
+            worker.gen = self.generations.current_path
+        frame = json.dumps({**message, "op": "check", "gen": worker.gen}).encode()
+        deadline = time.monotonic() + timeout
+        try:
+            worker.conn.send_bytes(frame + b"\n" + data)
+            while not worker.conn.poll(max(0.0, min(0.2, deadline - time.monotonic()))):
+                if time.monotonic() >= deadline:
+                    self._retire(worker, f"upload check past {timeout:g} s")
+                    raise UploadLimitError(
+                        f"checking the upload took longer than {timeout:g} s and was stopped",
+                        file=message.get("name"),
+                        hint="split the file, or ask the operator to raise UNPACS_UPLOAD_TIMEOUT",
+                    )
+                if cancelled is not None and cancelled():
+                    self._retire(worker, "the client went away during an upload check")
+                    raise UploadLimitError("the client went away; the check was stopped")
+            reply = self._reply(worker, message)
+        except BaseException:
+            self._release(worker, client)
+            raise
+        worker.served += 1
+        self._release(worker, client)
+        return reply
+
+    def _reply(self, worker: WorkerHandle, message: dict[str, Any]) -> dict[str, Any]:
+        try:
+            reply: dict[str, Any] = json.loads(worker.conn.recv_bytes())
+        except (EOFError, OSError):
+            # A crash while parsing: in practice an allocation over the limit (Rust aborts).
+            worker.process.join(5)
+            code = worker.process.exitcode
+            self._retire(worker, f"worker exited with {code} checking an upload")
+            raise self._upload_memory(message) from None
+        if reply.get("kind") == "memory":
+            self._retire(worker, "upload check over its memory limit")
+            raise self._upload_memory(message)
+        if not reply.get("ok") and reply.get("kind") != "input":
+            raise StoreError(str(reply.get("message", "the upload check failed")))
+        return reply
+
+    def _upload_memory(self, message: dict[str, Any]) -> UploadLimitError:
+        return UploadLimitError(
+            f"checking the upload needed more than {self.memory_mb} MB and was stopped",
+            file=message.get("name"),
+            hint="split the file, or ask the operator to raise UNPACS_QUERY_MEMORY_MB",
         )
 
     def close(self) -> None:
@@ -244,11 +320,18 @@ class PoolExecutor:
             )
         return QueryError(header["message"], line=header.get("line"), column=header.get("column"))
 
-    def _acquire(self, deadline: float) -> WorkerHandle:
+    def _acquire(self, deadline: float, client: str = "") -> WorkerHandle:
         # Waiting for a worker that is still starting (the first query, or right after a
         # crash with no spare left) is not "busy": that wait is bounded by START_TIMEOUT.
         start_deadline = time.monotonic() + START_TIMEOUT
         with self._cond:
+            if client and self._by_client.get(client, 0) >= self.client_share:
+                raise ClientBusyError(
+                    f"this client already runs {self.client_share} request(s) at once; "
+                    "try again when one has answered",
+                    hint="send fewer requests in parallel, or ask the operator to raise "
+                    "UNPACS_CLIENT_QUERY_WORKERS",
+                )
             while not self._closed and (self._busy >= self.size or not self._idle):
                 starting = self._busy < self.size and any(
                     w.state == "starting" for w in self._workers
@@ -271,11 +354,17 @@ class PoolExecutor:
             worker = self._idle.pop()
             worker.state = "busy"
             self._busy += 1
+            if client:
+                self._by_client[client] = self._by_client.get(client, 0) + 1
             return worker
 
-    def _release(self, worker: WorkerHandle) -> None:
+    def _release(self, worker: WorkerHandle, client: str = "") -> None:
         with self._cond:
             self._busy -= 1
+            if client:
+                held = self._by_client.pop(client, 0) - 1
+                if held > 0:
+                    self._by_client[client] = held
             if worker.state == "busy":
                 worker.state = "idle"
                 self._idle.append(worker)
@@ -392,3 +481,12 @@ def _stop_all(workers: list[WorkerHandle], logs: str) -> None:
         os.rmdir(logs)
     except OSError:
         pass
+
+
+def pool_of(executor: object) -> PoolExecutor | None:
+    """The worker pool behind ``executor`` (through a cache), if it has one."""
+    while not isinstance(executor, PoolExecutor):
+        executor = getattr(executor, "inner", None)
+        if executor is None:
+            return None
+    return executor

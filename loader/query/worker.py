@@ -79,11 +79,20 @@ class Worker:
                 frame = self.conn.recv_bytes()
             except (EOFError, OSError):
                 return
-            message = json.loads(frame)
+            # An upload check carries the upload's bytes after the JSON line.
+            head, _newline, payload = frame.partition(b"\n")
+            message = json.loads(head)
             try:
                 store = self.open(message["gen"])
                 if message["op"] == "open":
                     self.conn.send_bytes(b'{"ok": true}')
+                    continue
+                if message["op"] == "check":
+                    from unpacs.loader.stewards.checks import check_in_worker
+
+                    self.conn.send_bytes(
+                        json.dumps(check_in_worker(store, message, payload)).encode()
+                    )
                     continue
                 header, body = answer(store, message)
             except MemoryError:

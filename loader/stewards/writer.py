@@ -80,6 +80,9 @@ class GraphWriter:
         self.lock = threading.RLock()
         self.history = History(settings.history_path)
         self.drafts = Drafts(settings.history_path)
+        # Parses ``source`` where it can be stopped (a query worker) before this process
+        # does; raises what parsing would. None: no such place (an in-memory or remote store).
+        self.screen: Callable[[Source], object] | None = None
 
     def current(self, graph: str) -> list[pyoxigraph.Triple]:
         return [
@@ -91,6 +94,8 @@ class GraphWriter:
     def stage(self, source: Source, *, add: bool) -> list[pyoxigraph.Triple]:
         """The graph's new content after replacing (``add=False``) or adding ``source``."""
         check_graph_iri(source.graph)
+        if self.screen is not None:
+            self.screen(source)
         staged = stage_sources([source], self.settings, self.store, validated=True)
         if set(staged) != {source.graph}:
             other = sorted(set(staged) - {source.graph})

@@ -87,6 +87,15 @@ class OxigraphStore:
             raise StoreError(f"cannot open store {path}: {error}") from None
         self._drop_staging_graphs()
 
+    @classmethod
+    def over(cls, native: pyoxigraph.Store, description: str) -> OxigraphStore:
+        """A ``Store`` over an open pyoxigraph store (a read-only checkpoint in a worker)."""
+        store = cls.__new__(cls)
+        store.path = None
+        store.description = description
+        store._store = native
+        return store
+
     @property
     def native(self) -> pyoxigraph.Store:
         """The pyoxigraph store, for code that needs its bulk paths (the loader, benchmarks)."""
