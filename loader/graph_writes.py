@@ -53,6 +53,14 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LOG = logging.getLogger(__name__)
 
 
+def as_stored(triples: Sequence[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+    """The triples as the store will hold them (it normalizes literals such as dateTimes), so
+    the hash a pending commit records is the hash the store will show (``recover``)."""
+    memory = pyoxigraph.Store()
+    memory.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples)
+    return [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in memory]
+
+
 def fingerprint(statements: set[Statement]) -> str:
     """A hash of a graph's content that does not depend on its blank-node labels."""
     text = "\n".join(sorted("\t".join((r, " ".join(p), v)) for r, p, v in statements))
@@ -230,7 +238,7 @@ class GraphWriter:
         with self.lock:
             before = {g: self.current(g) for g in graphs}
             # Unchanged blank nodes keep their stored labels: the patch holds only the change.
-            graphs = {g: align_blank_nodes(before[g], t) for g, t in graphs.items()}
+            graphs = {g: as_stored(align_blank_nodes(before[g], t)) for g, t in graphs.items()}
             for g, triples in graphs.items():
                 check_graph_iri(g)
                 self.scope(token, g, before[g], triples)
