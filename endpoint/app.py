@@ -61,4 +61,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # Stewards: sign-in, validation, templates, authenticated graph writes (issue 11).
     for blueprint in (auth.bp, validate_routes.bp, graphs.bp):
         app.register_blueprint(blueprint)
+    graphs.init_app(app)
     return app

@@ -84,6 +84,16 @@ def _parse_iri_list(name: str, raw: str) -> frozenset[str]:
     return iris
 
 
+PAUSE_POINTS = ("", "before-store-commit", "after-store-commit")
+
+
+def _parse_choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    if raw not in allowed:
+        shown = ", ".join(repr(a) for a in allowed)
+        raise ConfigError(f"{name}={raw!r} is not allowed", hint=f"set {name} to one of {shown}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting; its variable, parser and help text are in ``SETTINGS_HELP``."""
@@ -115,6 +125,8 @@ class Settings:
     data_dir: Path = field(default=resources.DATA_DIR)
     tokens_file: Path | None = None
     history_file: Path | None = None
+    # Test only: see SETTINGS_HELP["test_pause_at"]; "" in every real deployment.
+    test_pause_at: str = ""
 
     def __post_init__(self) -> None:
         if not self.base_iri:
@@ -259,6 +271,12 @@ SETTINGS_HELP: dict[str, tuple[str, Callable[[str, str], Any], str]] = {
         "UNPACS_HISTORY_FILE",
         lambda _n, raw: Path(raw) if raw else None,
         "SQLite file of the commit history and drafts (default: beside the store).",
+    ),
+    "test_pause_at": (
+        "UNPACS_TEST_PAUSE_AT",
+        lambda name, raw: _parse_choice(name, raw, PAUSE_POINTS),
+        "TEST ONLY, never set in a deployment: a commit stops at this point (before-store-commit"
+        " or after-store-commit), says so on stderr and sleeps, so a crash test can kill it there.",
     ),
 }
 

@@ -58,6 +58,15 @@ def writer(app: Flask | None = None) -> GraphWriter:
     return found
 
 
+def init_app(app: Flask) -> None:
+    """Settle commits a killed process left pending before any request (``GraphWriter.recover``).
+
+    Without a history file nothing can be pending: the writer is then made on first use.
+    """
+    if state_of(app).settings.history_path.exists():
+        writer(app)
+
+
 def graph_param(required: bool = True) -> str | None:
     graph = (request.args.get("graph") or request.form.get("graph") or "").strip()
     if not graph:

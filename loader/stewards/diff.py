@@ -9,6 +9,7 @@ changed value, not a removed and an added contact point.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -149,3 +150,86 @@ def diff(
         for record, fields in sorted(grouped.items())
     ]
     return GraphDiff(len(added), len(removed), records)
+
+
+def _term_key(term: object, sigs: Mapping[object, str]) -> str:
+    if isinstance(term, pyoxigraph.BlankNode):
+        return "_:" + sigs.get(term, "?")
+    return str(term)
+
+
+def _blank_keys(triples: Sequence[pyoxigraph.Triple]) -> dict[pyoxigraph.BlankNode, str]:
+    """A label-free key per blank node: what points at it and (recursively) what it says."""
+    out: dict[object, list[pyoxigraph.Triple]] = {}
+    incoming: dict[object, list[pyoxigraph.Triple]] = {}
+    for t in triples:
+        out.setdefault(t.subject, []).append(t)
+        if isinstance(t.object, pyoxigraph.BlankNode):
+            incoming.setdefault(t.object, []).append(t)
+    sigs: dict[object, str] = {}
+
+    def sig(node: object, seen: frozenset[object]) -> str:
+        if node in sigs:
+            return sigs[node]
+        if node in seen or len(seen) > MAX_DEPTH * 2:
+            return "cycle"
+        parts = sorted(
+            f"{t.predicate} "
+            + (sig(t.object, seen | {node}) if isinstance(t.object, pyoxigraph.BlankNode) else "")
+            + (str(t.object) if not isinstance(t.object, pyoxigraph.BlankNode) else "")
+            for t in out.get(node, ())
+        )
+        text = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        if not seen:
+            sigs[node] = text
+        return text
+
+    blanks: set[pyoxigraph.BlankNode] = {
+        t.subject for t in triples if isinstance(t.subject, pyoxigraph.BlankNode)
+    }
+    blanks |= {n for n in incoming if isinstance(n, pyoxigraph.BlankNode)}
+    for node in blanks:
+        sigs[node] = sig(node, frozenset())
+    keys: dict[pyoxigraph.BlankNode, str] = {}
+    for node in blanks:
+        into = sorted(f"{_term_key(t.subject, sigs)} {t.predicate}" for t in incoming.get(node, ()))
+        keys[node] = sigs[node] + "|" + "|".join(into)
+    return keys
+
+
+def align_blank_nodes(
+    before: Sequence[pyoxigraph.Triple], after: Sequence[pyoxigraph.Triple]
+) -> list[pyoxigraph.Triple]:
+    """``after`` with each blank node that is unchanged since ``before`` given its old label.
+
+    A parser labels blank nodes afresh at every upload, so without this a one-label edit of a
+    graph full of contact points and periods would rewrite (and record in the history) every
+    blank node. Renaming blank nodes is an isomorphism: the content is the same graph.
+    """
+    old_keys, new_keys = _blank_keys(before), _blank_keys(after)
+    if not new_keys:
+        return list(after)
+    unique_old: dict[str, pyoxigraph.BlankNode | None] = {}
+    for node, key in old_keys.items():
+        unique_old[key] = None if key in unique_old else node
+    new_count: dict[str, int] = {}
+    for key in new_keys.values():
+        new_count[key] = new_count.get(key, 0) + 1
+    rename: dict[pyoxigraph.BlankNode, pyoxigraph.BlankNode] = {}
+    for node, key in new_keys.items():
+        target = unique_old.get(key)
+        if target is not None and new_count[key] == 1:
+            rename[node] = target
+    used = set(rename.values())
+    # An unmatched new node whose label an old one keeps would merge with it: relabel it.
+    clashes = {n for n in new_keys if n not in rename and n in used}
+    for node in clashes:
+        rename[node] = pyoxigraph.BlankNode()
+
+    def term(t: object) -> object:
+        return rename.get(t, t) if isinstance(t, pyoxigraph.BlankNode) else t
+
+    return [
+        pyoxigraph.Triple(term(t.subject), t.predicate, term(t.object))  # type: ignore[arg-type]
+        for t in after
+    ]

@@ -8,12 +8,12 @@ graph changed is refused (the steward submits again against the new version).
 
 from __future__ import annotations
 
-import hashlib
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from unpacs.loader.errors import InputError
-from unpacs.loader.stewards.history import History, now
+from unpacs.loader.stewards.history import History, now, text_hash
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -33,10 +33,7 @@ CREATE TABLE IF NOT EXISTS drafts (
 );
 """
 STATUSES = ("open", "published", "returned")
-
-
-def text_hash(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+__all__ = ["STATUSES", "Draft", "Drafts", "text_hash"]
 
 
 @dataclass(frozen=True)
@@ -122,10 +119,25 @@ class Drafts:
         comment: str | None,
         commit_id: int | None,
     ) -> None:
-        assert status in STATUSES
         with self.history.connect() as db:
-            db.execute(
-                "UPDATE drafts SET status = ?, reviewer = ?, review_comment = ?, reviewed = ?,"
-                " commit_id = ? WHERE id = ? AND status = 'open'",
-                (status, reviewer, comment, now(), commit_id, draft_id),
+            self.close_in(
+                db, draft_id, status=status, reviewer=reviewer, comment=comment, commit_id=commit_id
             )
+
+    @staticmethod
+    def close_in(
+        db: sqlite3.Connection,
+        draft_id: int,
+        *,
+        status: str,
+        reviewer: str,
+        comment: str | None,
+        commit_id: int | None,
+    ) -> None:
+        """``close_draft`` inside a caller's transaction (a publish closes it with its commit)."""
+        assert status in STATUSES
+        db.execute(
+            "UPDATE drafts SET status = ?, reviewer = ?, review_comment = ?, reviewed = ?,"
+            " commit_id = ? WHERE id = ? AND status = 'open'",
+            (status, reviewer, comment, now(), commit_id, draft_id),
+        )

@@ -10,7 +10,12 @@ Who may write which graph: ``loader.stewards.scope``.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import sys
 import threading
+import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -27,9 +32,9 @@ from unpacs.loader.ingest.pipeline import Source, check_staged, stage_sources
 from unpacs.loader.ingest.plan import plan_load
 from unpacs.loader.ingest.provenance import content_hash, describe_graph, sources_in
 from unpacs.loader.settings import Settings
-from unpacs.loader.stewards.diff import flatten
+from unpacs.loader.stewards.diff import Statement, align_blank_nodes, flatten
 from unpacs.loader.stewards.drafts import Drafts, text_hash
-from unpacs.loader.stewards.history import History, from_ntriples, to_ntriples
+from unpacs.loader.stewards.history import COLUMNS, History, from_ntriples, to_ntriples
 from unpacs.loader.stewards.scope import (
     COUNTRY_PREDICATES,
     check_graph_iri,
@@ -41,6 +46,22 @@ from unpacs.loader.store.protocol import SolutionsResult, Store
 from unpacs.loader.vocab import RDF_TYPE
 
 __all__ = ["GraphWriter", "WriteResult", "check_graph_iri", "redescribe", "require_action"]
+
+LOG = logging.getLogger(__name__)
+
+
+def as_stored(triples: Sequence[pyoxigraph.Triple]) -> list[pyoxigraph.Triple]:
+    """The triples as the store will hold them (it normalizes literals such as dateTimes), so
+    the hash a pending commit records is the hash the store will show (``recover``)."""
+    memory = pyoxigraph.Store()
+    memory.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples)
+    return [pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in memory]
+
+
+def fingerprint(statements: set[Statement]) -> str:
+    """A hash of a graph's content that does not depend on its blank-node labels."""
+    text = "\n".join(sorted("\t".join((r, " ".join(p), v)) for r, p, v in statements))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -83,6 +104,7 @@ class GraphWriter:
         # Parses ``source`` where it can be stopped (a query worker) before this process
         # does; raises what parsing would. None: no such place (an in-memory or remote store).
         self.screen: Callable[[Source], object] | None = None
+        self.recover()
 
     def current(self, graph: str) -> list[pyoxigraph.Triple]:
         return [
@@ -206,37 +228,146 @@ class GraphWriter:
         comment: str | None,
         who: str | None = None,
         check: bool = True,
+        draft: int | None = None,
+        review_comment: str | None = None,
     ) -> WriteResult:
-        """Scope, validate and commit ``graphs`` (graph -> new content; empty deletes)."""
+        """Scope, validate and commit ``graphs`` (graph -> new content; empty deletes).
+
+        The commit is recorded as pending (its intent: the graphs, the hashes they will have,
+        the draft it publishes) before the store is touched, and made a history row after, so
+        a process killed in between is put right by ``recover`` on the next start.
+        """
         with self.lock:
             before = {g: self.current(g) for g in graphs}
+            # Unchanged blank nodes keep their stored labels: the patch holds only the change.
+            graphs = {g: as_stored(align_blank_nodes(before[g], t)) for g, t in graphs.items()}
             for g, triples in graphs.items():
                 check_graph_iri(g)
                 self.scope(token, g, before[g], triples)
             issues = self.validate(graphs) if check else []
             result = WriteResult(issues=issues)
+            intent = uuid.uuid4().hex
             with self.history.connect() as db:
                 for g, triples in graphs.items():
                     old, new = flatten(before[g]), flatten(triples)
-                    result.commits.append(
-                        History.insert(
-                            db,
-                            who=who or token.label,
-                            graph=g,
-                            action=action,
-                            source_file=source_file,
-                            comment=comment,
-                            added=len(new - old),
-                            removed=len(old - new),
-                            before_nt=to_ntriples(before[g]),
-                            after_nt=to_ntriples(triples),
-                        )
+                    change = History.plan(db, g, to_ntriples(before[g]), to_ntriples(triples))
+                    History.insert(
+                        db,
+                        change,
+                        who=who or token.label,
+                        action=action,
+                        source_file=source_file,
+                        comment=comment,
+                        added=len(new - old),
+                        removed=len(old - new),
+                        table="pending",
+                        extra={
+                            "intent": intent,
+                            "draft": draft,
+                            "reviewer": token.label,
+                            "review_comment": review_comment,
+                            "before_print": fingerprint(old),
+                            "after_print": fingerprint(new),
+                        },
                     )
                     result.graphs[g] = len(triples)
-                # Inside the history transaction: a failed store commit rolls the rows back.
+            self._pause("before-store-commit")
+            try:
                 self.store.replace_graphs(graphs)
+            except BaseException:
+                # A remote store may have applied it before the answer was lost: look.
+                self.resolve(intent)
+                raise
+            self._pause("after-store-commit")
+            result.commits = self.finish(intent)
             self.after_commit()
             return result
+
+    def _pause(self, point: str) -> None:
+        """The test-only crash point (``UNPACS_TEST_PAUSE_AT``); nothing unless it is set."""
+        if self.settings.test_pause_at == point:
+            print(f"unpacs: test pause at {point}", file=sys.stderr, flush=True)
+            time.sleep(600)
+
+    def finish(self, intent: str) -> list[int]:
+        """Turn the pending rows of ``intent`` into history rows; close the draft they publish."""
+        with self.history.connect() as db:
+            rows = db.execute(
+                "SELECT row, draft, reviewer, review_comment FROM pending WHERE intent = ?"
+                " ORDER BY row",
+                (intent,),
+            ).fetchall()
+            ids = []
+            for row, _draft, _reviewer, _comment in rows:
+                cursor = db.execute(
+                    f"INSERT INTO commits ({COLUMNS}) SELECT {COLUMNS} FROM pending"  # noqa: S608
+                    " WHERE row = ?",
+                    (row,),
+                )
+                assert cursor.lastrowid is not None
+                ids.append(cursor.lastrowid)
+            if rows and rows[0][1] is not None:
+                Drafts.close_in(
+                    db,
+                    rows[0][1],
+                    status="published",
+                    reviewer=rows[0][2],
+                    comment=rows[0][3],
+                    commit_id=ids[0],
+                )
+            db.execute("DELETE FROM pending WHERE intent = ?", (intent,))
+        return ids
+
+    def resolve(self, intent: str) -> str:
+        """Settle a pending commit by what the store holds: "committed", "absent" or "unknown".
+
+        Committed (every graph has the content the commit would give it): recorded as a history
+        row and its draft published. Absent (every graph as before): dropped, the draft stays
+        open. Anything else (the store was changed by hand since): dropped and logged; the
+        draft stays open and publishing it is refused, as its graph changed.
+        """
+        with self.history.connect() as db:
+            rows = db.execute(
+                "SELECT graph, before_hash, after_hash, before_print, after_print FROM pending"
+                " WHERE intent = ?",
+                (intent,),
+            ).fetchall()
+        states = set()
+        for graph, before_hash, after_hash, before_print, after_print in rows:
+            current = self.current(graph)
+            exact = text_hash(to_ntriples(current))
+            # A remote store labels blank nodes afresh: compare blank-node-free prints too.
+            printed = fingerprint(flatten(current)) if before_print != after_print else None
+            if exact == after_hash or (exact != before_hash and printed == after_print):
+                states.add("committed")
+            elif exact == before_hash or printed == before_print:
+                states.add("absent")
+            else:
+                states.add("unknown")
+        outcome = states.pop() if len(states) == 1 else "unknown"
+        if outcome == "committed":
+            self.finish(intent)
+        else:
+            with self.history.connect() as db:
+                db.execute("DELETE FROM pending WHERE intent = ?", (intent,))
+        if outcome == "unknown":
+            LOG.warning("pending commit %s matches neither side in the store: dropped", intent)
+        return outcome
+
+    def recover(self) -> dict[str, str]:
+        """Settle every commit a killed process left pending (run when the writer is made)."""
+        with self.lock:
+            with self.history.connect() as db:
+                intents = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT intent FROM pending GROUP BY intent ORDER BY MIN(row)"
+                    ).fetchall()
+                ]
+            outcomes = {intent: self.resolve(intent) for intent in intents}
+            if any(o == "committed" for o in outcomes.values()):
+                self.after_commit()
+            return outcomes
 
     def revert(self, token: Token, graph: str, commit_id: int, comment: str | None) -> WriteResult:
         """Give ``graph`` back the exact content it had before commit ``commit_id``."""
@@ -278,15 +409,16 @@ class GraphWriter:
 
     def publish_draft(self, token: Token, draft_id: int, comment: str | None) -> WriteResult:
         require_action(token, "publish")
-        draft = self.drafts.get(draft_id)
-        if draft.status != "open":
-            raise ConflictError(f"draft {draft_id} is {draft.status}, not open")
         with self.lock:
+            draft = self.drafts.get(draft_id)
+            if draft.status != "open":
+                raise ConflictError(f"draft {draft_id} is {draft.status}, not open")
             if text_hash(to_ntriples(self.current(draft.graph))) != draft.base_hash:
                 raise ConflictError(
                     f"graph {draft.graph} changed since draft {draft_id} was made",
                     hint="send the draft back; the steward submits it again on the new version",
                 )
+            # The draft is closed in the same transaction as its history row (``finish``).
             result = self.commit(
                 token,
                 {draft.graph: from_ntriples(draft.content_nt)},
@@ -294,14 +426,9 @@ class GraphWriter:
                 source_file=draft.source_file,
                 comment="; ".join(c for c in (draft.comment, comment) if c) or None,
                 who=f"{token.label} (draft by {draft.who})",
+                draft=draft_id,
+                review_comment=comment,
             )
-        self.drafts.close_draft(
-            draft_id,
-            status="published",
-            reviewer=token.label,
-            comment=comment,
-            commit_id=result.commits[0],
-        )
         result.draft = draft_id
         return result
 
