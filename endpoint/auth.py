@@ -149,7 +149,9 @@ def wants_html() -> bool:
 def render_out_of_scope(error: OutOfScopeError) -> ResponseReturnValue:
     if wants_html():
         return render_template("steward/error.html", status=403, error=error), 403
-    return problems.problem(403, error.title, error.message, hint=error.hint, may=error.may)
+    return problems.problem(
+        403, error.title, error.message, hint=error.hint, may=error.may, subject=error.subject
+    )
 
 
 def render_auth_required(error: AuthRequired) -> ResponseReturnValue:
