@@ -114,10 +114,12 @@ def redescribe(
     """The records plus a fresh self-description (an uploaded copy's old one is dropped)."""
     subject = pyoxigraph.NamedNode(graph)
     body = [t for t in triples if t.subject != subject]
+    # Records without dcterms:source (the shapes, the ontology) keep the graph's stated source.
+    sources = sources_in(body) or sources_in(t for t in triples if t.subject == subject)
     return body + describe_graph(
         graph,
         base_iri=base_iri,
-        sources=sources_in(body),
+        sources=sources,
         file_name=file_name,
         digest=content_hash(data),
         validated=True,
