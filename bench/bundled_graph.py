@@ -8,11 +8,11 @@ from pathlib import Path
 from rdflib import Graph
 
 from unpacs.loader import formats
-from unpacs.loader.parsing import parse_rdf
-from unpacs.loader.pipeline import graph_for_path
-from unpacs.loader.provenance import content_hash, describe_graph, sources_in
+from unpacs.loader.ingest.parsing import parse_rdf
+from unpacs.loader.ingest.pipeline import graph_for_path
+from unpacs.loader.ingest.provenance import content_hash, describe_graph, sources_in
+from unpacs.loader.ingest.scope import to_rdflib
 from unpacs.loader.settings import Settings
-from unpacs.loader.validation_scope import to_rdflib
 
 ROOT = Path(__file__).parent.parent
 DATA_DIR = ROOT / "data"

@@ -154,6 +154,7 @@ class OutOfScopeError(UnpacsError):
 
     title = "outside the token's scope"
     may: dict[str, object] | None = None  # what the token may do, for the refusal
+    subject: str | None = None  # the record outside the token's countries, when one is
 
 
 class ConflictError(UnpacsError):

@@ -2,15 +2,25 @@
 
 Tokens are read from ``UNPACS_TOKENS_FILE`` on each request (so ``unpacs token add`` takes effect
 without a restart), hashed and compared in constant time (``loader.stewards.tokens``); a token
-is never logged or echoed. Browsers log in once on ``/steward/login``: the token then travels in an
-HttpOnly, SameSite=Strict cookie, which a cross-site form cannot send.
+is never logged or echoed. An expired or revoked token is refused with 401 and says which.
+
+Browsers log in once on ``/steward/login``: the token then travels in an HttpOnly,
+SameSite=Strict cookie. SameSite does not stop a *same-site* page on another port
+(``http://127.0.0.1:8001`` is same-site with ``:8000``), so every write authenticated by the
+cookie must also come from this server's own origin: ``Origin`` equal to it (scheme, host and
+port), or else ``Sec-Fetch-Site: same-origin``; with neither header the write is refused. A
+request carrying ``Authorization: Bearer`` is exempt (a page cannot make a browser add it).
+``?next=`` after login is only ever a path on this server.
 """
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized
 
 from unpacs.endpoint import problems
 from unpacs.endpoint.state import state_of
@@ -31,32 +41,102 @@ class AuthRequired(Unauthorized):
         return [("WWW-Authenticate", REALM)]
 
 
-def presented_token() -> str | None:
+class CrossOriginRefused(Forbidden):
+    description = "a steward write from another origin"
+    title = "cross-origin write refused"
+    hint = "log in on this site and send the form from its own pages"
+    issues = None
+
+    @property
+    def message(self) -> str:
+        return str(self.description)
+
+
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _sep, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    cookie = request.cookies.get(COOKIE)
-    return cookie or None
+    return None
+
+
+def presented_token() -> str | None:
+    return bearer_token() or request.cookies.get(COOKIE) or None
 
 
 def current_token() -> Token | None:
+    """The request's known, usable token (expired and revoked ones count as none)."""
     presented = presented_token()
     if presented is None:
         return None
-    return authenticate(presented, load_tokens(state_of().settings.tokens_file))
+    token = authenticate(presented, load_tokens(state_of().settings.tokens_file))
+    return token if token is not None and token.unusable() is None else None
+
+
+def own_origin() -> str:
+    return f"{request.scheme}://{request.host}".lower()
+
+
+def check_same_origin() -> None:
+    """Refuse a cookie-authenticated write that another origin's page may have sent."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
+        return
+    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if origin is not None and origin != "null":
+        if origin.lower().rstrip("/") == own_origin():
+            return
+        raise CrossOriginRefused(
+            f"this write came from a page on {origin}, not from {own_origin()}: a steward's "
+            "login cookie is accepted only from this site's own pages (or send "
+            "Authorization: Bearer <token>)"
+        )
+    if fetch_site == "same-origin":
+        return
+    raise CrossOriginRefused(
+        "this write carries the login cookie but neither Origin nor Sec-Fetch-Site shows that "
+        "it came from this site's own pages; send it from the site, or with "
+        "Authorization: Bearer <token>"
+    )
 
 
 def require(action: str | None = None) -> Token:
-    """The request's token, which must exist (401) and may do ``action`` (403)."""
-    token = current_token()
+    """The request's token, which must exist and be usable (401) and may do ``action`` (403)."""
+    presented = presented_token()
+    if presented is None:
+        raise AuthRequired(AuthRequired.description)
+    token = authenticate(presented, load_tokens(state_of().settings.tokens_file))
     if token is None:
-        raise AuthRequired(
-            "the token is not known" if presented_token() else AuthRequired.description
-        )
+        raise AuthRequired("the token is not known")
+    unusable = token.unusable()
+    if unusable is not None:
+        raise AuthRequired(unusable + "; ask the operator for a new one")
+    check_same_origin()
     if action is not None:
         require_action(token, action)
     return token
+
+
+_SAFE_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this server, else the upload page (never elsewhere)."""
+    fallback = url_for("graphs.graph_store")
+    if not target or not _SAFE_PATH.fullmatch(target):
+        return fallback
+    decoded = target
+    for _round in range(3):  # %2F%2F, and %252F%252F decoded twice by some hop
+        decoded = unquote(decoded)
+    parts = urlsplit(decoded)
+    if (
+        not _SAFE_PATH.fullmatch(decoded.replace(" ", "%20"))
+        or parts.scheme
+        or parts.netloc
+        or "\\" in decoded
+    ):
+        return fallback
+    return target
 
 
 def wants_html() -> bool:
@@ -69,7 +149,9 @@ def wants_html() -> bool:
 def render_out_of_scope(error: OutOfScopeError) -> ResponseReturnValue:
     if wants_html():
         return render_template("steward/error.html", status=403, error=error), 403
-    return problems.problem(403, error.title, error.message, hint=error.hint, may=error.may)
+    return problems.problem(
+        403, error.title, error.message, hint=error.hint, may=error.may, subject=error.subject
+    )
 
 
 def render_auth_required(error: AuthRequired) -> ResponseReturnValue:
@@ -79,6 +161,12 @@ def render_auth_required(error: AuthRequired) -> ResponseReturnValue:
     response = problems.problem(401, "authentication required", error.description)
     response.headers["WWW-Authenticate"] = REALM
     return response
+
+
+def render_cross_origin(error: CrossOriginRefused) -> ResponseReturnValue:
+    if wants_html():
+        return render_template("steward/error.html", status=403, error=error), 403
+    return problems.problem(403, error.title, error.message, hint=error.hint)
 
 
 STEWARD_BLUEPRINTS = {"auth", "graphs", "validate"}
@@ -97,6 +185,7 @@ def _handlers(setup: object) -> None:
     app = getattr(setup, "app")  # noqa: B009 - BlueprintSetupState, typed loosely by Flask
     app.register_error_handler(OutOfScopeError, render_out_of_scope)
     app.register_error_handler(AuthRequired, render_auth_required)
+    app.register_error_handler(CrossOriginRefused, render_cross_origin)
     app.register_error_handler(ValidationFailedError, render_refusal)
     app.register_error_handler(InputError, render_refusal)
 
@@ -107,12 +196,11 @@ def login() -> ResponseReturnValue:
         return render_template("steward/login.html", token=current_token(), failed=False)
     presented = request.form.get("token", "").strip()
     token = authenticate(presented, load_tokens(state_of().settings.tokens_file))
-    if token is None:
-        return render_template("steward/login.html", token=None, failed=True), 401
-    target = request.form.get("next") or url_for("graphs.graph_store")
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        target = url_for("graphs.graph_store")
-    response = redirect(target, 303)
+    if token is None or token.unusable() is not None:
+        reason = token.unusable() if token is not None else None
+        page = render_template("steward/login.html", token=None, failed=True, reason=reason)
+        return page, 401
+    response = redirect(safe_next(request.form.get("next")), 303)
     response.set_cookie(
         COOKIE,
         presented,

@@ -34,10 +34,12 @@ from unpacs.endpoint.routes.auth import current_token, require, wants_html
 from unpacs.endpoint.routes.validate import INPUT_FORMATS, read_upload, screen_upload, select_rows
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
+from unpacs.loader.errors import OutOfScopeError
 from unpacs.loader.query.executor import QueryRequest
 from unpacs.loader.stewards.diff import GraphDiff, diff
 from unpacs.loader.stewards.history import from_ntriples
-from unpacs.loader.stewards.writer import GraphWriter, WriteResult, check_graph_iri, require_action
+from unpacs.loader.stewards.tokens import Token
+from unpacs.loader.stewards.writer import GraphWriter, WriteResult, check_graph_iri
 
 bp = Blueprint("graphs", __name__)
 GRAPH_FORMATS = tuple(f for f in formats.rdf_formats() if f.oxigraph_rdf is not None)
@@ -103,7 +105,11 @@ def graph_store() -> ResponseReturnValue:
         if graph is None:
             return upload_form()
         return read_graph(graph)
-    token = require()
+    as_draft = request.method != "DELETE" and (
+        request.form.get("target") == "draft" or request.args.get("draft") == "1"
+    )
+    # The action first: a token that may not do this costs no parsing.
+    token = require("draft" if as_draft else "publish")
     graph = graph_param()
     assert graph is not None
     target = writer()
@@ -115,10 +121,9 @@ def graph_store() -> ResponseReturnValue:
     mode = request.form.get("mode") or ("add" if request.method == "POST" else "replace")
     source = read_upload(graph)
     content = target.stage(source, add=mode == "add")
-    if request.form.get("target") == "draft" or request.args.get("draft") == "1":
+    if as_draft:
         result = target.submit_draft(token, graph, content, source.name, comment_param())
         return answer(result, 201, f"draft {result.draft} submitted for review")
-    require_action(token, "publish")
     existed = graph in state_of().store.graph_names()
     result = target.commit(
         token, {graph: content}, action=mode, source_file=source.name, comment=comment_param()
@@ -167,9 +172,9 @@ def drafts() -> ResponseReturnValue:
         content = target.stage(source, add=add)
         result = target.submit_draft(token, graph, content, source.name, comment_param())
         return answer(result, 201, f"draft {result.draft} submitted for review")
-    require()
+    token = require()
     status = request.args.get("status") or None
-    listed = writer().drafts.list(status)
+    listed = [d for d in writer().drafts.list(status) if readable(token, d.graph, d.content_nt)]
     if wants_html():
         return render_template("steward/drafts.html", drafts=listed)
     return Response(
@@ -179,9 +184,10 @@ def drafts() -> ResponseReturnValue:
 
 @bp.route("/graphs/drafts/<int:draft_id>", methods=["GET"])
 def review(draft_id: int) -> ResponseReturnValue:
-    require()
+    token = require()
     target = writer()
     draft = target.drafts.get(draft_id)
+    target.check_readable(token, draft.graph, [draft.content_nt], {})
     changes = readable_diff(target.current(draft.graph), from_ntriples(draft.content_nt))
     if wants_html():
         return render_template("steward/review.html", draft=draft, diff=changes)
@@ -202,6 +208,17 @@ def decide(draft_id: int, decision: str) -> ResponseReturnValue:
         target.return_draft(token, draft_id, comment_param())
         return answer(WriteResult(draft=draft_id), message=f"draft {draft_id} sent back")
     raise BadRequest("decide with /publish or /return")
+
+
+def readable(
+    token: Token, graph: str, *texts: str, cache: dict[str, set[str]] | None = None
+) -> bool:
+    """Whether ``token`` may see a draft or commit of ``graph`` (lists leave the rest out)."""
+    try:
+        writer().check_readable(token, graph, texts, {} if cache is None else cache)
+    except OutOfScopeError:
+        return False
+    return True
 
 
 def readable_diff(before: list[pyoxigraph.Triple], after: list[pyoxigraph.Triple]) -> GraphDiff:
@@ -233,9 +250,14 @@ def _history_entry(commit: Any, with_diff: bool) -> dict[str, Any]:
 
 @bp.route("/graphs/history", methods=["GET"])
 def history() -> ResponseReturnValue:
-    require()
+    token = require()
     graph = graph_param(required=False)
-    commits = writer().history.for_graph(graph)
+    cache: dict[str, set[str]] = {}
+    commits = [
+        c
+        for c in writer().history.for_graph(graph)
+        if readable(token, c.graph, c.before_nt, c.after_nt, cache=cache)
+    ]
     entries = [_history_entry(c, True) for c in commits]
     if wants_html():
         return render_template("steward/history.html", graph=graph, entries=entries)
@@ -246,8 +268,10 @@ def history() -> ResponseReturnValue:
 
 @bp.route("/graphs/history/<int:commit_id>", methods=["GET"])
 def history_entry(commit_id: int) -> ResponseReturnValue:
-    require()
-    entry = _history_entry(writer().history.get(commit_id), True)
+    token = require()
+    commit = writer().history.get(commit_id)
+    writer().check_readable(token, commit.graph, [commit.before_nt, commit.after_nt], {})
+    entry = _history_entry(commit, True)
     if wants_html():
         return render_template("steward/history.html", graph=entry["graph"], entries=[entry])
     entry["diff"] = entry["diff"].as_dict()

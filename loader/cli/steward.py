@@ -1,4 +1,4 @@
-"""Stewards' commands: ``token add``, ``template``, and writes through a running server.
+"""Stewards' commands: ``token add|revoke|list``, ``template``, writes through a server.
 
 ``unpacs load FILE --server URL --token T --graph IRI`` (and ``delete --server``) send the
 change over the Graph Store Protocol of ``/graphs``, so the site stays up; the server runs the
@@ -23,7 +23,14 @@ from unpacs.loader.cli.support import UnpacsGroup, settings_of
 from unpacs.loader.errors import InputError, StoreBusyError, UnpacsError
 from unpacs.loader.settings import Settings
 from unpacs.loader.stewards.templates import csv_template, template_columns
-from unpacs.loader.stewards.tokens import ACTIONS, add_token
+from unpacs.loader.stewards.tokens import (
+    ACTIONS,
+    add_token,
+    expiry_in,
+    load_tokens,
+    parse_expiry,
+    revoke_token,
+)
 from unpacs.loader.stewards.xlsx import concept_labels, country_names, xlsx_template
 from unpacs.loader.store.factory import open_store
 from unpacs.loader.store.protocol import SolutionsResult, Store
@@ -139,29 +146,77 @@ def token() -> None:
     """Steward tokens (stored hashed in UNPACS_TOKENS_FILE)."""
 
 
+def tokens_path(ctx: click.Context, file: Path | None) -> Path:
+    path = file or settings_of(ctx).tokens_file
+    if path is None:
+        raise click.UsageError("set UNPACS_TOKENS_FILE or pass --file")
+    return path
+
+
+_FILE_OPTION = click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path),
+    help="Tokens file (default UNPACS_TOKENS_FILE).",
+)
+
+
 @token.command("add")
 @click.argument("label")
 @click.option(
     "--country", "countries", required=True, help="ISO alpha-3 codes, comma-separated, or *."
 )
 @click.option("--actions", required=True, help="Comma-separated: " + ", ".join(ACTIONS) + ".")
-@click.option(
-    "--file",
-    "file",
-    type=click.Path(path_type=Path),
-    help="Tokens file (default UNPACS_TOKENS_FILE).",
-)
+@click.option("--expires", help="Expiry, ISO 8601 date or date-time (e.g. 2027-01-01).")
+@click.option("--days", type=int, help="Expire this many days from now.")
+@_FILE_OPTION
 @click.pass_context
 def token_add(
-    ctx: click.Context, label: str, countries: str, actions: str, file: Path | None
+    ctx: click.Context,
+    label: str,
+    countries: str,
+    actions: str,
+    expires: str | None,
+    days: int | None,
+    file: Path | None,
 ) -> None:
     """Create a token for LABEL; prints the token once (only its hash is stored)."""
-    path = file or settings_of(ctx).tokens_file
-    if path is None:
-        raise click.UsageError("set UNPACS_TOKENS_FILE or pass --file")
-    secret = add_token(path, label, countries.split(","), actions.split(","))
+    path = tokens_path(ctx, file)
+    if expires is not None and days is not None:
+        raise click.UsageError("give --expires or --days, not both")
+    until = parse_expiry(expires) if expires else expiry_in(days) if days is not None else None
+    secret = add_token(path, label, countries.split(","), actions.split(","), until)
     click.echo(secret)
-    click.echo(f"token for {label!r} added to {path}; it is shown only now", err=True)
+    lasts = f", valid until {until.isoformat()}" if until else " (no expiry: consider --days)"
+    click.echo(f"token for {label!r} added to {path}{lasts}; it is shown only now", err=True)
+
+
+@token.command("revoke")
+@click.argument("label")
+@_FILE_OPTION
+@click.pass_context
+def token_revoke(ctx: click.Context, label: str, file: Path | None) -> None:
+    """Revoke the token LABEL: refused (401) from the next request on, no restart needed."""
+    path = tokens_path(ctx, file)
+    revoked = revoke_token(path, label)
+    click.echo(f"token {label!r} revoked in {path} at {revoked.revoked}", err=True)
+
+
+@token.command("list")
+@_FILE_OPTION
+@click.pass_context
+def token_list(ctx: click.Context, file: Path | None) -> None:
+    """List the tokens: label, countries, actions, expiry and state (never the secrets)."""
+    path = tokens_path(ctx, file)
+    for found in load_tokens(path):
+        state = found.unusable() or "active"
+        if state != "active":
+            state = "revoked" if found.revoked else "expired"
+        until = found.expires.isoformat() if found.expires else "never"
+        click.echo(
+            f"{found.label}\tcountries={','.join(found.countries)}\t"
+            f"actions={','.join(found.actions)}\texpires={until}\t{state}"
+        )
 
 
 @click.command()
