@@ -15,6 +15,7 @@ from unpacs.endpoint import (
     pages,
     problems,
     resources,
+    security_headers,
     sparql,
     validate_routes,
     vocab,
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     executor = make_executor(settings, store)
     app.extensions["unpacs"] = AppState(settings, store, executor)
     problems.init_app(app)
+    security_headers.init_app(app)
     for blueprint in (sparql.bp, resources.bp, health.bp):
         app.register_blueprint(blueprint)
     # Pages for people, the vocabulary, the dataset description and downloads (issue 10).

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from flask import Response, render_template, request
 
 from unpacs.endpoint.state import state_of
+from unpacs.endpoint.view_models import LINK_SCHEMES
 from unpacs.loader.examples import load_examples
 from unpacs.loader.namespaces import prefixes
 
@@ -23,6 +24,7 @@ def render() -> Response:
         "endpoint": request.base_url,
         "prefixes": prefixes(settings.base_iri),
         "examples": [asdict(e) for e in examples],
+        "link_schemes": sorted(LINK_SCHEMES),
     }
     html = render_template("sparql.html", config=config, examples=examples)
     return Response(html, mimetype="text/html")

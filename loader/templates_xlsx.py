@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from unpacs.loader.record_templates import TemplateColumn
+from unpacs.loader.xlsx_records import as_text_cells
 
 Select = Callable[[str], list[dict[str, str]]]
 REQUIRED_FILL = PatternFill(start_color="FFDDEBF7", end_color="FFDDEBF7", fill_type="solid")
@@ -107,6 +108,8 @@ def xlsx_template(
     guide.column_dimensions["A"].width = 28
     guide.column_dimensions["C"].width = 90
     sheet.freeze_panes = "A2"
+    # Country names and concept labels come from the store, where stewards write them.
+    as_text_cells(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
