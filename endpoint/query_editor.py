@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 from flask import Response, render_template, request
 
+from unpacs.endpoint import security_headers
 from unpacs.endpoint.state import state_of
 from unpacs.endpoint.view_models import LINK_SCHEMES
 from unpacs.loader.examples import load_examples
@@ -27,4 +28,4 @@ def render() -> Response:
         "link_schemes": sorted(LINK_SCHEMES),
     }
     html = render_template("sparql.html", config=config, examples=examples)
-    return Response(html, mimetype="text/html")
+    return security_headers.allow_inline_styles(Response(html, mimetype="text/html"))

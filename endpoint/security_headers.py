@@ -53,6 +53,13 @@ def allow_styles(response: Response, html: bytes) -> Response:
     return response
 
 
+def allow_inline_styles(response: Response) -> Response:
+    """For the vendored query editor only: YASGUI inserts ``<style>`` elements at run time
+    (no fixed hash to name). Styles cannot run script; script-src stays ``'self'``."""
+    response.headers["Content-Security-Policy"] = content_security_policy(["unsafe-inline"])
+    return response
+
+
 def add_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

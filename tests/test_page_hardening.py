@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser import LiveApp
+from flask import Flask
 from flask.testing import FlaskClient
 from payload_site import OFFICE, payload_settings
 from payload_site import payload_store as payload_store
@@ -54,7 +57,10 @@ def test_every_page_sends_the_content_security_policy(
         "frame-ancestors 'none'",
     ):
         assert directive in policy
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "unsafe-eval" not in policy
+    # Only the vendored editor's run-time <style> elements are let in, never inline script.
+    assert ("unsafe-inline" in policy) == (path == "/sparql" and answer.mimetype == "text/html")
+    assert "script-src 'self';" in policy
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Referrer-Policy"] == "same-origin"
     if answer.mimetype == "text/html":
@@ -88,3 +94,38 @@ def test_health_shows_no_filesystem_path(client: FlaskClient) -> None:
     assert found["status"] == "ok" and found["store"] == "embedded"
     assert found["queries"]["generation"]
     assert "store/" not in body and "pytest" not in body and str(Path.cwd()) not in body
+
+
+VIOLATIONS = """window.__violations = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+
+
+def test_chromium_sees_no_csp_violation_and_the_editor_runs(
+    tmp_path: Path,
+    payload_store: Path,
+    chromium: Any,
+    live_app: Callable[[Callable[[str], Flask]], LiveApp],
+) -> None:
+    settings = payload_settings(tmp_path, payload_store)
+    served = live_app(lambda _base: create_app(settings))
+    context = chromium.new_context()
+    context.add_init_script(VIOLATIONS)
+    console: list[str] = []
+    try:
+        for path in ("", "search?q=payload", "doc/" + OFFICE, "dataset", "def/unpacs", "validate"):
+            page = context.new_page()
+            page.on("console", lambda m: console.append(m.text))
+            page.goto(served.url + path)
+            page.wait_for_load_state("load")
+            assert page.evaluate("window.__violations") == [], path
+            page.close()
+        page = context.new_page()
+        page.on("console", lambda m: console.append(m.text))
+        page.goto(served.url + "sparql")
+        page.click(".yasqe_queryButton")
+        page.wait_for_selector(".yasr table.dataTable tbody tr")
+        assert page.evaluate("window.__violations") == []
+    finally:
+        context.close()
+    assert not [m for m in console if "Content Security Policy" in m]
