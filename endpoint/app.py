@@ -7,7 +7,7 @@ import os
 from flask import Flask, Response
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from unpacs.endpoint import problems
+from unpacs.endpoint import problems, security_headers
 from unpacs.endpoint.routes import (
     auth,
     dataset,
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         response.vary.add("Accept")
         return response
 
+    security_headers.init_app(app)
     for blueprint in (sparql.bp, resources.bp, health.bp):
         app.register_blueprint(blueprint)
     # Pages for people, the vocabulary, the dataset description and downloads (issue 10).

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from unpacs.endpoint import caching, problems
 from unpacs.endpoint.i18n import LANGUAGES, NATIVE, Text, choose_language
 from unpacs.endpoint.state import AppState, state_of
-from unpacs.endpoint.views.models import Labels, local_href
+from unpacs.endpoint.views.models import Labels, isolate_bidi, local_href, safe_href, strip_bidi
 from unpacs.loader.query.rows import select
 from unpacs.loader.read.search import SearchIndex
 from unpacs.loader.uris import THING_TYPES
@@ -180,6 +180,13 @@ def html_error(error: HTTPException) -> Response:
 
 bp.register_error_handler(HTTPException, html_error)
 bp.after_request(caching.preflight)
+
+
+# Every data-driven href in every template passes this last check (see view_models).
+bp.add_app_template_filter(safe_href, "safe_href")
+# Stored text in headings and links (isolate_bidi) and in <title> (strip_bidi).
+bp.add_app_template_filter(isolate_bidi, "isolate_bidi")
+bp.add_app_template_filter(strip_bidi, "strip_bidi")
 
 
 @bp.app_context_processor

@@ -11,7 +11,9 @@ from dataclasses import asdict
 
 from flask import Response, render_template, request
 
+from unpacs.endpoint import security_headers
 from unpacs.endpoint.state import state_of
+from unpacs.endpoint.views.models import LINK_SCHEMES
 from unpacs.loader.read.examples import load_examples
 from unpacs.loader.vocab import prefixes
 
@@ -23,6 +25,7 @@ def render() -> Response:
         "endpoint": request.base_url,
         "prefixes": prefixes(settings.base_iri),
         "examples": [asdict(e) for e in examples],
+        "link_schemes": sorted(LINK_SCHEMES),
     }
     html = render_template("sparql.html", config=config, examples=examples)
-    return Response(html, mimetype="text/html")
+    return security_headers.allow_inline_styles(Response(html, mimetype="text/html"))

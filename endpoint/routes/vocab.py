@@ -13,7 +13,7 @@ import pyoxigraph
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from unpacs.endpoint import caching
+from unpacs.endpoint import caching, security_headers
 from unpacs.endpoint.conneg import negotiate
 from unpacs.endpoint.routes.pages import html_error
 from unpacs.endpoint.state import state_of
@@ -77,7 +77,8 @@ def vocabulary(suffix: str | None = None) -> Response:
     if caching.not_modified(request, etag, None):
         response = Response(status=304)
     elif fmt is HTML:
-        response = Response(docs_html(base).read_bytes(), mimetype="text/html")
+        page = docs_html(base).read_bytes()
+        response = security_headers.allow_styles(Response(page, mimetype="text/html"), page)
     else:
         description = Description(base + "def/unpacs", ontology_quads(base))
         response = Response(

@@ -4,6 +4,36 @@
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("unpacs-config").textContent);
+
+  // Results link only what the HTML pages link (view_models.href_allowed; the schemes come
+  // from there in the config): http(s) URLs, this site's paths and in-page anchors. Any other
+  // href that YASGUI or one of its plugins writes (a stored javascript:, data:, vbscript: IRI)
+  // loses its href before the browser paints it, so it stays as text.
+  var SCHEMES = config.link_schemes;
+  function hrefAllowed(href) {
+    if (!href || /[\u0000-\u0020\u007f-\u009f\\<>"`\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(href)) {
+      return false;
+    }
+    if (href.charAt(0) === "#") { return true; }
+    if (href.charAt(0) === "/") { return href.charAt(1) !== "/"; }
+    var match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/./.exec(href);
+    return match !== null && SCHEMES.indexOf(match[1].toLowerCase()) >= 0;
+  }
+  function disarm(root) {
+    if (root.nodeType !== 1) { return; }
+    var links = root.matches("a[href]") ? [root] : [];
+    root.querySelectorAll("a[href]").forEach(function (a) { links.push(a); });
+    links.forEach(function (a) {
+      if (!hrefAllowed(a.getAttribute("href"))) { a.removeAttribute("href"); }
+    });
+  }
+  var container = document.getElementById("yasgui");
+  new MutationObserver(function (records) {
+    records.forEach(function (record) {
+      if (record.type === "attributes") { disarm(record.target); }
+      record.addedNodes.forEach(disarm);
+    });
+  }).observe(container, { subtree: true, childList: true, attributes: true, attributeFilter: ["href"] });
   var LOCAL_COMPLETERS = ["variables", "prefixes"];
   if (Yasgui.Yasqe && Yasgui.Yasqe.defaults) {
     Yasgui.Yasqe.defaults.autocompleters = LOCAL_COMPLETERS.slice();

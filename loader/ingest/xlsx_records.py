@@ -36,6 +36,31 @@ PROBLEM_FILL = PatternFill(start_color="FFF4B6B6", end_color="FFF4B6B6", fill_ty
 WARNING_FILL = PatternFill(start_color="FFFFE9A8", end_color="FFFFE9A8", fill_type="solid")
 
 
+# OWASP "CSV injection": a spreadsheet reads a cell that starts with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cells(book: Any) -> None:
+    """Make every cell of ``book`` that holds text a text cell, never a formula.
+
+    openpyxl turns any string starting with ``=`` into a formula when it is assigned, so a
+    steward's ``=HYPERLINK(...)`` echoed into the Problems sheet (or a stored label put into a
+    template) would run in the spreadsheet. We never write formulas into cells (drop-downs are
+    data validation, not cells), so every formula cell here came from a value: it becomes text,
+    and text that starts like a formula gets the quote prefix, which keeps it text when edited.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    value = cell.value
+                    text = value if isinstance(value, str) else str(getattr(value, "text", value))
+                    cell.value = text
+                    cell.data_type = "s"
+                if cell.data_type == "s" and str(cell.value or "").startswith(FORMULA_TRIGGERS):
+                    cell.quotePrefix = True
+
+
 def clean_title(title: str) -> str:
     """A header as written in a template (``Name *``) -> the layout's column title."""
     return title.strip().removesuffix(REQUIRED_MARK.strip()).strip()
@@ -232,6 +257,7 @@ def annotate(data: bytes, file: str, issues: Sequence[Issue], table: SheetTable)
         sheet[address].comment = Comment("\n".join(lines), "unpacs validate")
     summary.column_dimensions["G"].width = 80
     book.active = 0
+    as_text_cells(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

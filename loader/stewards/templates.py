@@ -23,7 +23,7 @@ from rdflib.collection import Collection
 from unpacs.loader.errors import InputError
 from unpacs.loader.ingest import validation
 from unpacs.loader.ingest.csvw import TableSchema, expand_curie, read_table_schemas
-from unpacs.loader.ingest.xlsx_records import REQUIRED_MARK
+from unpacs.loader.ingest.xlsx_records import FORMULA_TRIGGERS, REQUIRED_MARK
 
 RDF_TYPE = str(RDF.type)
 _CONCEPT = re.compile(r"^id/concept/([a-z0-9-]+)/\{([a-z_]+)\}$")
@@ -184,8 +184,14 @@ def template_columns(
     return out
 
 
+def csv_text(value: str) -> str:
+    """``value`` for a CSV a person opens in a spreadsheet: a leading ``'`` when it would
+    otherwise be read as a formula (OWASP's advice for CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
 def csv_template(columns: Sequence[TemplateColumn]) -> bytes:
     """The header row; required columns end with `` *`` (the reader ignores the mark)."""
     out = io.StringIO(newline="")
-    csv.writer(out).writerow([c.header for c in columns])
+    csv.writer(out).writerow([csv_text(c.header) for c in columns])
     return out.getvalue().encode("utf-8")

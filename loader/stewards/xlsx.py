@@ -17,6 +17,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from unpacs.loader.ingest.xlsx_records import as_text_cells
 from unpacs.loader.stewards.templates import TemplateColumn
 
 Select = Callable[[str], list[dict[str, str]]]
@@ -107,6 +108,8 @@ def xlsx_template(
     guide.column_dimensions["A"].width = 28
     guide.column_dimensions["C"].width = 90
     sheet.freeze_panes = "A2"
+    # Country names and concept labels come from the store, where stewards write them.
+    as_text_cells(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
