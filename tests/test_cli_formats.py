@@ -18,8 +18,8 @@ from pathlib import Path
 import openpyxl
 import pyoxigraph
 import pytest
-from cli_helpers import clean_env
 from click.testing import CliRunner, Result
+from fixtures.cli_helpers import clean_env
 
 from unpacs.endpoint.cli import cli
 from unpacs.loader import formats

@@ -15,12 +15,11 @@ from typing import Any
 
 import pyoxigraph
 import pytest
+from fixtures.servers import Listener
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from test_query_guard import Listener
-from virtuoso import virtuoso_server  # noqa: F401  (fixture)
 from werkzeug.test import TestResponse
 
 from unpacs.endpoint.app import create_app
