@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.servers import Listener
+from fixtures.stores import BASE
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,7 +19,6 @@ from unpacs.loader.errors import QueryError, QueryRefusedError
 from unpacs.loader.query_guard import CheckedQuery, QueryPolicy, check_query
 from unpacs.loader.settings import Settings, from_env
 
-BASE = "http://127.0.0.1:8000/"
 POLICY = QueryPolicy(base_iri=BASE)
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE
 
 from unpacs.loader import formats, resources
 from unpacs.loader.build import build_store, is_bundled_graph
@@ -21,7 +22,6 @@ from unpacs.loader.store_record import META_GRAPH
 
 ROOT = Path(__file__).parent.parent
 UNPACS = str(Path(sys.executable).with_name("unpacs"))
-BASE = "http://127.0.0.1:8000/"
 PREFIXES = """\
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
