@@ -14,7 +14,7 @@ DATA_FILES := $(shell find data ontology shapes -type f \( -name '*.ttl' -o -nam
 # One stamp per base IRI: serving under another base rebuilds the bundled graphs for it.
 STAMP := $(UNPACS_STORE).stamp-$(subst /,_,$(subst :,_,$(BASE_IRI)))
 
-.PHONY: run test setup dev store lint typecheck pytest wheel-check docs bench clean
+.PHONY: run test setup dev store lint typecheck pytest system-deps wheel-check docs bench clean
 
 run: setup $(STAMP)
 	$(BIN)/unpacs serve --host $(UNPACS_HOST) --port $(UNPACS_PORT)
@@ -44,7 +44,12 @@ $(STAMP): $(DATA_FILES) | $(VENV)/.installed
 
 store: setup $(STAMP)
 
-test: dev lint typecheck pytest
+test: dev system-deps lint typecheck pytest
+
+# Chromium and Virtuoso for the browser and remote-engine tests: installed when we are root,
+# otherwise the exact command to run is printed.
+system-deps:
+	scripts/install-system-deps
 
 lint:
 	$(BIN)/ruff check .

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-from cli_helpers import clean_env, free_port, serving, unpacs
+from fixtures.cli_helpers import clean_env, free_port, serving, unpacs
 
 from unpacs.loader.settings import Settings, address_iri, from_env
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from fixtures.stores import BASE
 
 from unpacs.loader.ingest.pipeline import load_sources, read_source, validate_sources
 from unpacs.loader.settings import Settings
@@ -19,7 +20,6 @@ from unpacs.loader.store.oxigraph import OxigraphStore
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_SOURCE = "urn:unpacs:synthetic:bench"
-BASE = "http://127.0.0.1:8000/"
 DCT_SOURCE = pyoxigraph.NamedNode("http://purl.org/dc/terms/source")
 FORMATS = {"nt": pyoxigraph.RdfFormat.N_TRIPLES, "ttl": pyoxigraph.RdfFormat.TURTLE}
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from browser import LiveApp
+from fixtures.browser import LiveApp
 from flask import Flask
 
 from unpacs.endpoint.app import create_app

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE, BundledBuild
 
-from unpacs.loader.cli import build_store
-from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import SolutionsResult
 
 ROOT = Path(__file__).parent.parent
-BASE = "http://127.0.0.1:8000/"
+
 PREFIXES = f"""
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX time: <http://www.w3.org/2006/time#>
@@ -50,16 +48,9 @@ SELECT ?name ?status WHERE {
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
-    path = tmp_path_factory.mktemp("bundled") / "store"
-    settings = Settings(
-        store=str(path), shapes_dir=ROOT / "shapes", data_dir=ROOT / "data", base_iri=BASE
-    )
-    opened = OxigraphStore(path)
-    report = build_store(opened, settings)
-    assert report.committed
-    yield opened
-    opened.close()
+def store(bundled_build: BundledBuild, bundled_store: OxigraphStore) -> OxigraphStore:
+    assert bundled_build.report.committed
+    return bundled_store
 
 
 def select(store: OxigraphStore, query: str) -> list[dict[str, str]]:

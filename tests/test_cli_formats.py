@@ -18,8 +18,9 @@ from pathlib import Path
 import openpyxl
 import pyoxigraph
 import pytest
-from cli_helpers import clean_env
 from click.testing import CliRunner, Result
+from fixtures.cli_helpers import clean_env
+from fixtures.stores import BASE
 
 from unpacs.endpoint.cli import cli
 from unpacs.loader import formats
@@ -29,7 +30,6 @@ DATA = Path(__file__).parent / "data" / "pipeline"
 CSV = Path(__file__).parent / "data" / "csv"
 SELECT = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
 CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-BASE = "http://127.0.0.1:8000/"
 FORMAT_CHOICE = re.compile(r"--format \[([^\]]+)\]")
 
 

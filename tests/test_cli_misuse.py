@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 import pytest
-from cli_helpers import clean_env, unpacs
+from fixtures.cli_helpers import clean_env, unpacs
 
 from unpacs.endpoint.cli import cli
 

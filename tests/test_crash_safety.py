@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from fixtures.stores import BASE
 
 from unpacs.loader import formats
 from unpacs.loader.store.oxigraph import OxigraphStore
 
-BASE = "http://127.0.0.1:8000/"
 N_NEW = 150_000
 
 CHILD = """

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from fixtures.stores import BASE, copy_store
 
 from unpacs.loader import formats
-from unpacs.loader.cli import build_store
 from unpacs.loader.errors import CsvRecordError
 from unpacs.loader.ingest.csv_records import parse_csv_records
 from unpacs.loader.ingest.pipeline import load_sources, read_source
@@ -20,7 +20,7 @@ from unpacs.loader.store.protocol import SolutionsResult
 
 ROOT = Path(__file__).parent.parent
 CSV = Path(__file__).parent / "data" / "csv"
-BASE = "http://127.0.0.1:8000/"
+
 LOOKUP = {"philippines": "PHL", "phl": "PHL"}
 
 
@@ -85,11 +85,12 @@ def test_unknown_country_suggests_the_closest_name() -> None:
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OxigraphStore, Settings]]:
-    path = tmp_path_factory.mktemp("csv") / "store"
+def bundled(
+    bundled_store_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[OxigraphStore, Settings]]:
+    path = copy_store(bundled_store_dir, tmp_path_factory.mktemp("csv") / "store")
     settings = Settings(store=str(path), shapes_dir=ROOT / "shapes", data_dir=ROOT / "data")
     store = OxigraphStore(path)
-    build_store(store, settings)
     yield store, settings
     store.close()
 

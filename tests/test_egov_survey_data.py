@@ -7,14 +7,12 @@ import csv
 import hashlib
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE, BundledBuild
 
-from unpacs.loader.cli import build_store
-from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import SolutionsResult
 
@@ -22,7 +20,7 @@ ROOT = Path(__file__).parent.parent
 REFERENCE = ROOT / "data" / "reference"
 SOURCES = REFERENCE / "sources"
 QUERIES = ROOT / "queries"
-BASE = "http://127.0.0.1:8000/"
+
 EDITIONS = (2010, 2012, 2014, 2016, 2018)
 MEASURES = {  # CSV column -> measure
     "e-gov-index": "egdi",
@@ -48,21 +46,15 @@ def csv_rows(year: int) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
-    path = tmp_path_factory.mktemp("egov") / "store"
-    settings = Settings(
-        store=str(path), shapes_dir=ROOT / "shapes", data_dir=ROOT / "data", base_iri=BASE
-    )
-    opened = OxigraphStore(path)
-    report = build_store(opened, settings)  # validated, as `unpacs build`
+def store(bundled_build: BundledBuild, bundled_store: OxigraphStore) -> OxigraphStore:
+    report = bundled_build.report  # validated, as `unpacs build`
     assert report.committed and report.validated
     # The three 2012 zeros are visible as warnings, not silently fixed.
     flagged = sorted(
         i.message.split(" of ")[1].split()[0] for i in report.warnings if "mean" in i.message
     )
     assert flagged == [f"{BASE}id/country/{c}" for c in ("CAF", "GIN", "LBY")]
-    yield opened
-    opened.close()
+    return bundled_store
 
 
 def select(store: OxigraphStore, query: str) -> list[dict[str, str]]:

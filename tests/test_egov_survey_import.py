@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE
 
 from unpacs.loader.errors import CsvRecordError, InputError, UnpacsError
 from unpacs.loader.ingest.pipeline import load_sources, read_source
@@ -23,7 +24,6 @@ from unpacs.loader.survey.importer import import_edition
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "data"
 FIXTURES = Path(__file__).parent / "data" / "egov-survey"
-BASE = "http://127.0.0.1:8000/"
 UNPACS = str(Path(sys.executable).with_name("unpacs"))
 # What an import needs in the store: the Member States, the survey structure and UN DESA.
 REFERENCE = (

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
@@ -16,7 +17,6 @@ from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 
 DATA = Path(__file__).parent / "data" / "pipeline"
-BASE = "http://127.0.0.1:8000/"
 
 
 @pytest.fixture

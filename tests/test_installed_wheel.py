@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from cli_helpers import clean_env, free_port, serving, unpacs
+from fixtures.cli_helpers import clean_env, free_port, serving, unpacs
 
 ROOT = Path(__file__).parent.parent
 PIP = [sys.executable, "-m", "pip"]

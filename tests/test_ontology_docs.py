@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE
 
 from unpacs.loader.errors import InputError, RdfSyntaxError
 from unpacs.loader.read.ontology_docs import build_ontology_docs, main
 
 ROOT = Path(__file__).parent.parent
 ONTOLOGY = ROOT / "ontology" / "unpacs.ttl"
-BASE = "http://127.0.0.1:8000/"
 
 # Terms ontology/MODELLING.md says are ours (no W3C/EU term fits them).
 OUR_TERMS = [

@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import LiveApp
+from fixtures.browser import LiveApp
+from fixtures.payloads import OFFICE, payload_settings
 from flask import Flask
 from flask.testing import FlaskClient
-from payload_site import OFFICE, payload_settings
-from payload_site import payload_store as payload_store
-from stewards import built_store as built_store
 
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.views.models import balance_bidi, isolate_bidi, strip_bidi

@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import LiveApp
-from flask import Flask
-from flask.testing import FlaskClient
-from payload_site import (
+from fixtures.browser import LiveApp
+from fixtures.payloads import (
     OFFICE,
     PAYLOAD_PAGES,
     payload_settings,
-    payload_store,  # noqa: F401  (fixture)
 )
-from stewards import BASE, built_store  # noqa: F401  (fixture)
+from fixtures.stores import BASE
+from flask import Flask
+from flask.testing import FlaskClient
 
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.views.models import href_allowed, local_href, safe_href
@@ -120,7 +119,7 @@ def test_our_iris_become_site_paths_that_stay_on_the_site() -> None:
 
 @pytest.fixture(scope="module")
 def client(
-    payload_store: Path,  # noqa: F811
+    payload_store: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[FlaskClient]:
     settings = payload_settings(tmp_path_factory.mktemp("links"), payload_store)
@@ -181,7 +180,7 @@ def open_page(context: Any, url: str, dialogs: list[str]) -> Any:
 
 def test_chromium_clicks_every_link_on_the_payload_pages_and_nothing_runs(
     tmp_path: Path,
-    payload_store: Path,  # noqa: F811
+    payload_store: Path,
     chromium: Any,
     live_app: Callable[[Callable[[str], Flask]], LiveApp],
 ) -> None:
@@ -220,7 +219,7 @@ SELECT ?s ?o WHERE { ?s rdfs:seeAlso|<http://xmlns.com/foaf/0.1/homepage> ?o }""
 
 def test_chromium_sparql_results_link_no_payload(
     tmp_path: Path,
-    payload_store: Path,  # noqa: F811
+    payload_store: Path,
     chromium: Any,
     live_app: Callable[[Callable[[str], Flask]], LiveApp],
 ) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from fixtures.stores import BASE
 
 from unpacs.loader import formats
 from unpacs.loader.errors import (
@@ -28,7 +29,6 @@ from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 
 DATA = Path(__file__).parent / "data" / "pipeline"
-BASE = "http://127.0.0.1:8000/"
 
 
 @pytest.fixture

@@ -14,17 +14,16 @@ from typing import Any
 
 import pyoxigraph
 import pytest
-from browser import LiveApp
+from fixtures.browser import LiveApp
+from fixtures.stores import BASE
 from flask import Flask
 
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.state import state_of
-from unpacs.loader.cli import build_store
 from unpacs.loader.read.examples import Example, load_examples
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 
-BASE = "http://127.0.0.1:8000/"
 FIXTURE = Path(__file__).parent / "data" / "examples" / "survey-and-documents.ttl"
 # Examples whose records the bundled data does not hold (yet): they run on the fixture.
 ON_FIXTURE = {"strategies-and-laws-by-topic"}
@@ -54,14 +53,12 @@ def fixture_store(path: Path, base_iri: str) -> OxigraphStore:
 
 
 @pytest.fixture(scope="session")
-def bundled_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    settings = Settings(store=str(tmp_path_factory.mktemp("bundled") / "store"), base_iri=BASE)
-    store = OxigraphStore(settings.store)
-    build_store(store, settings)
-    app = create_app(settings, store=store)
+def bundled_app(bundled_store: OxigraphStore) -> Iterator[Flask]:
+    settings = Settings(store=str(bundled_store.path), base_iri=BASE, query_workers=1)
+    app = create_app(settings, store=bundled_store)
     state_of(app).after_commit()
     yield app
-    store.close()
+    state_of(app).executor.close()
 
 
 @pytest.fixture(scope="session")

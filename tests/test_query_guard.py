@@ -6,12 +6,11 @@ loopback listener and assert it is never contacted, by GET, POST form and POST s
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.servers import Listener
+from fixtures.stores import BASE
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -20,46 +19,7 @@ from unpacs.loader.errors import QueryError, QueryRefusedError
 from unpacs.loader.query.guard import CheckedQuery, QueryPolicy, check_query
 from unpacs.loader.settings import Settings, from_env
 
-BASE = "http://127.0.0.1:8000/"
 POLICY = QueryPolicy(base_iri=BASE)
-
-
-class Listener:
-    """A TCP socket on a free loopback port that counts every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/sparql"
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _addr = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    found = Listener()
-    yield found
-    found.close()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
@@ -15,7 +16,6 @@ REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "data" / "reference"
 SCRIPT = REPO / "scripts" / "build_reference.py"
 GENERATED = ("countries.ttl", "m49-regions.ttl", "country-groups.ttl")
-BASE = "http://127.0.0.1:8000/"
 UNPACS = Namespace(BASE + "def/unpacs#")
 SCHEMA = Namespace("http://schema.org/")
 UN_LANGUAGES = {"ar", "zh", "en", "fr", "ru", "es"}

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE
 from rdflib import RDF, SH, Graph, Literal, URIRef
 
 from unpacs.loader import formats
@@ -26,7 +27,6 @@ ROOT = Path(__file__).parent.parent
 SHAPES_DIR = ROOT / "shapes"
 DATA_DIR = ROOT / "data"
 FIXTURES = Path(__file__).parent / "data" / "shapes"
-BASE = "http://127.0.0.1:8000/"
 SHAPES_NS = BASE + "def/shapes#"
 
 # (fixture, a substring of the message it must produce, the severity of that result)

@@ -15,12 +15,12 @@ from typing import Any
 
 import pyoxigraph
 import pytest
+from fixtures.servers import Listener
+from fixtures.stores import BASE
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from test_query_guard import Listener
-from virtuoso import virtuoso_server  # noqa: F401  (fixture)
 from werkzeug.test import TestResponse
 
 from unpacs.endpoint.app import create_app
@@ -30,7 +30,6 @@ from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.loader.store.protocol import Store
 from unpacs.loader.store.sparql_protocol import SparqlProtocolStore
 
-BASE = "http://127.0.0.1:8000/"
 G1, G2 = BASE + "graph/test/one", BASE + "graph/test/two"
 EX = "http://example.org/test#"
 SKOS_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"

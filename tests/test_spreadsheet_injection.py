@@ -6,8 +6,7 @@ import io
 from pathlib import Path
 
 import openpyxl
-from stewards import bearer, make_site
-from stewards import built_store as built_store
+from fixtures.stewards import bearer, make_site
 
 from unpacs.loader.ingest.xlsx_records import MEDIA_TYPE as XLSX
 from unpacs.loader.stewards.templates import csv_text
@@ -17,9 +16,9 @@ FORMULA = '=HYPERLINK("http://evil","x")'
 
 def test_validate_returns_the_formula_as_text_in_the_workbook_and_problems(
     tmp_path: Path,
-    built_store: Path,
+    bundled_store_dir: Path,
 ) -> None:
-    site = make_site(tmp_path, built_store)
+    site = make_site(tmp_path, bundled_store_dir)
     client = site.app().test_client()
     book = openpyxl.Workbook()
     sheet = book.active
@@ -49,9 +48,9 @@ def test_validate_returns_the_formula_as_text_in_the_workbook_and_problems(
 
 def test_templates_hold_no_formula_cells(
     tmp_path: Path,
-    built_store: Path,
+    bundled_store_dir: Path,
 ) -> None:
-    client = make_site(tmp_path, built_store).app().test_client()
+    client = make_site(tmp_path, bundled_store_dir).app().test_client()
     for kind in ("official", "institution"):
         book = openpyxl.load_workbook(io.BytesIO(client.get(f"/templates/{kind}.xlsx").data))
         for ws in book.worksheets:

@@ -28,7 +28,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from stewards import built_store, dump  # noqa: F401  (session fixture)
+from fixtures.stewards import dump
 
 from unpacs.loader.stewards.tokens import add_token
 from unpacs.loader.store.oxigraph import OxigraphStore
@@ -108,10 +108,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, built_store: Path) -> Iterator[Server]:  # noqa: F811
+def server(tmp_path_factory: pytest.TempPathFactory, bundled_store_dir: Path) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("upload-limits")
     store = root / "store"
-    shutil.copytree(built_store, store)
+    shutil.copytree(bundled_store_dir, store)
     opened = OxigraphStore(store)
     before = dump(opened)
     opened.close()

@@ -155,21 +155,33 @@ def print_warnings(warnings: list[Issue], verbose: bool) -> None:
 def print_report(report: LoadReport, verbose: bool = False) -> None:
     print_warnings(report.warnings, verbose)
     note = "" if report.validated else " WITHOUT validation (--no-validate)"
+    if report.unchanged and not report.graphs and not report.removed:
+        click.echo(
+            f"nothing to do: the {len(report.unchanged)} bundled graph(s) match their files "
+            "(content hashes, shapes and base IRI as stored)"
+        )
+    else:
+        _print_loaded(report, note)
+    for graph, file in sorted(report.kept.items()):
+        click.echo(
+            f"kept graph {graph}: it was replaced from {file} since it was built; "
+            "`unpacs build --overwrite-edits` replaces it with the bundled file"
+        )
+
+
+def _print_loaded(report: LoadReport, note: str) -> None:
     click.echo(
         f"loaded {report.triples:,} triples into {len(report.graphs)} graph(s) "
         f"in {report.seconds:.2f} s{note}"
     )
     for graph, n in sorted(report.graphs.items()):
         click.echo(f"  {graph}  {n:,}")
+    if report.unchanged:
+        click.echo(f"left {len(report.unchanged)} unchanged bundled graph(s) as they were")
     for graph, records in sorted(report.moved.items()):
         click.echo(f"moved {len(records)} record(s) out of graph {graph}: " + ", ".join(records))
     for graph, file in sorted(report.removed.items()):
         click.echo(f"removed graph {graph} (its file {file} is no longer bundled)")
-    for graph, file in sorted(report.kept.items()):
-        click.echo(
-            f"kept graph {graph}: it was replaced from {file} since it was built; "
-            "`unpacs build --overwrite-edits` replaces it with the bundled file"
-        )
 
 
 def _usage_line(error: click.UsageError) -> str:

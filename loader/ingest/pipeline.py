@@ -59,6 +59,8 @@ class LoadReport:
     kept: dict[str, str] = field(default_factory=dict)
     # Records moved here by ``--replace``: graph they left -> record IRIs.
     moved: dict[str, list[str]] = field(default_factory=dict)
+    # Bundled graphs ``build`` left alone: their files, the shapes and the base are as stored.
+    unchanged: list[str] = field(default_factory=list)
     validated: bool = True
     committed: bool = False
     seconds: float = 0.0
@@ -203,12 +205,14 @@ def check_staged(
     *,
     replaced: Iterable[str] = (),
     context: Mapping[str, Sequence[pyoxigraph.Triple]] | None = None,
+    judge: Mapping[str, str] | None = None,
 ) -> list[Issue]:
     """SHACL-validate the staged graphs together with the stored records they refer to.
 
     ``file_names`` (graph IRI -> file) lets each issue name the file its focus node came from;
     stored graphs in ``replaced`` (removed or rewritten by the same commit) are not looked at;
-    ``context`` holds what rewritten graphs will contain, seen but not judged.
+    ``context`` holds what rewritten graphs will contain, seen but not judged; ``judge`` (record
+    IRI -> its file) names stored records judged as well (``validation_scope.validation_data``).
     """
     file_names = file_names or {}
     focus_graph = {
@@ -217,11 +221,18 @@ def check_staged(
         for t in ts
         if isinstance(t.subject, pyoxigraph.NamedNode)
     }
-    data, focus = validation_data(graphs, store, replaced=replaced, context=context or {})
+    data, focus = validation_data(
+        graphs, store, replaced=replaced, context=context or {}, judge=judge or {}
+    )
     shapes = validation.load_shapes(settings.shapes_dir, settings.base_iri)
     issues = validation.validate_graph(data, shapes, focus_nodes=focus)
     return [
-        replace(i, file=file_names.get(focus_graph.get(i.focus_node or "", ""))) for i in issues
+        replace(
+            i,
+            file=file_names.get(focus_graph.get(i.focus_node or "", ""))
+            or (judge or {}).get(i.focus_node or ""),
+        )
+        for i in issues
     ]
 
 
@@ -283,11 +294,13 @@ def load_sources(
     replace: bool = False,
     owned: bool = False,
     also_commit: Mapping[str, Sequence[pyoxigraph.Triple]] | None = None,
+    judge: Mapping[str, str] | None = None,
 ) -> LoadReport:
     """Load all ``sources`` in one transaction, or nothing; raises on any problem.
 
     ``also_commit`` graphs (not validated, not counted) are written by the same commit, e.g.
-    the store's record of its base IRI (``store_record``) that ``build`` writes.
+    the store's record of its base IRI (``store_record``) that ``build`` writes. ``judge``
+    (record IRI -> its file) names stored records validated with the load (``check_staged``).
 
     The graphs in ``drop`` are removed by the same commit (and not used for validation).
     ``replace`` moves records that other graphs describe into this load's graphs and allows
@@ -307,6 +320,7 @@ def load_sources(
             _file_names(graphs, sources),
             replaced=[*drop, *plan.trimmed],
             context=plan.trimmed,
+            judge=judge,
         )
         if progress:
             progress("validated", sum(len(t) for t in graphs.values()))

@@ -60,17 +60,58 @@ def stored_neighbours(
             yield pyoxigraph.Triple(s, p, o)
 
 
+RECORD_DEPTH = 3
+
+
+def stored_records(
+    store: Store, iris: Iterable[str], exclude_graphs: Iterable[str]
+) -> Iterator[pyoxigraph.Triple]:
+    """The stored triples of records ``iris`` with the blank nodes they hold (3 levels deep).
+
+    One query per chunk, so that blank node labels agree between the levels.
+    """
+    excluded = sorted(set(exclude_graphs))
+    not_in = ""
+    if excluded:
+        not_in = "FILTER(?g NOT IN (" + ", ".join(f"<{g}>" for g in excluded) + "))"
+    levels = []
+    for depth in range(RECORD_DEPTH + 1):
+        chain = "".join(
+            f"?{'r' if i == 0 else f'b{i - 1}'} ?q{i} ?b{i} . FILTER(isBlank(?b{i})) "
+            for i in range(depth)
+        )
+        last = "?r" if depth == 0 else f"?b{depth - 1}"
+        levels.append(f"{{ {chain} {last} ?p ?o . BIND({last} AS ?s) }}")
+    ordered = sorted(set(iris))
+    for start in range(0, len(ordered), _CHUNK):
+        values = " ".join(f"<{i}>" for i in ordered[start : start + _CHUNK])
+        result = store.query(
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?r {{ {values} }} "
+            f"GRAPH ?g {{ {' UNION '.join(levels)} }} {not_in} }}"
+        )
+        assert isinstance(result, SolutionsResult)
+        for solution in result.solutions:
+            s, p, o = solution["s"], solution["p"], solution["o"]
+            assert isinstance(s, pyoxigraph.NamedNode | pyoxigraph.BlankNode)
+            assert isinstance(p, pyoxigraph.NamedNode)
+            assert o is not None and not isinstance(o, pyoxigraph.Triple)
+            yield pyoxigraph.Triple(s, p, o)
+
+
 def validation_data(
     graphs: dict[str, list[pyoxigraph.Triple]],
     store: Store,
     *,
     replaced: Iterable[str] = (),
     context: Mapping[str, Sequence[pyoxigraph.Triple]] | None = None,
+    judge: Iterable[str] = (),
 ) -> tuple[Graph, set[Node]]:
     """The rdflib graph to validate and the focus nodes whose results count.
 
     Stored graphs that the commit replaces (the staged ones and ``replaced``) are not read;
     ``context`` (what rewritten graphs will hold) is part of the data but not of the focus.
+    ``judge`` names stored records that are judged too (with their stored triples), e.g. the
+    records that point at what the commit changes.
     """
     excluded = {*graphs, *replaced, *(context or {})}
     data = Graph()
@@ -79,6 +120,12 @@ def validation_data(
             data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
     focus: set[Node] = set()
     mentioned: set[pyoxigraph.NamedNode] = set()
+    judged = {pyoxigraph.NamedNode(i) for i in judge}
+    for t in stored_records(store, judge, excluded):
+        data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+        if isinstance(t.object, pyoxigraph.NamedNode):
+            mentioned.add(t.object)
+    focus |= {URIRef(n.value) for n in judged}
     for triples in graphs.values():
         for t in triples:
             subject = to_rdflib(t.subject)  # type: ignore[arg-type]
@@ -90,8 +137,9 @@ def validation_data(
                 mentioned.add(t.object)
     # Two hops: some checks look through a stored record to the next one (an observation's
     # data set -> its structure's components); deeper chains are not used by our shapes.
-    fetched: set[pyoxigraph.NamedNode] = set()
-    frontier = mentioned
+    # Judged records are whole already; fetching them again could relabel their blank nodes.
+    fetched: set[pyoxigraph.NamedNode] = set(judged)
+    frontier = mentioned - judged
     for _hop in range(NEIGHBOUR_HOPS):
         fetched |= frontier
         found: set[pyoxigraph.NamedNode] = set()

@@ -9,13 +9,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from browser import LiveApp
-from flask import Flask
-from stewards import (
+from fixtures.browser import LiveApp
+from fixtures.stewards import (
     BASE,
-    built_store,  # noqa: F401  (fixture)
     make_site,
 )
+from flask import Flask
 
 from unpacs.endpoint.app import create_app
 from unpacs.loader.stewards.tokens import authenticate, hash_token, load_tokens
@@ -62,10 +61,10 @@ def test_issue_11_token_add_prints_the_token_once_and_stores_its_hash(tmp_path: 
 
 def test_issue_11_load_and_delete_through_a_running_server(
     tmp_path: Path,
-    built_store: Path,  # noqa: F811
+    bundled_store_dir: Path,
     live_app: Callable[[Callable[[str], Flask]], LiveApp],
 ) -> None:
-    site = make_site(tmp_path, built_store)
+    site = make_site(tmp_path, bundled_store_dir)
     served = live_app(lambda _base: create_app(site.settings))
     store = site.settings.store
     record = tmp_path / "doe.ttl"

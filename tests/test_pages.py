@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import LiveApp
+from fixtures.browser import LiveApp
+from fixtures.pages import bundled_with_fixture
+from fixtures.stores import BASE
 from flask import Flask
 from flask.testing import FlaskClient
-from pages_support import built_store
 
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.state import state_of
@@ -18,12 +19,14 @@ from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 
-BASE = "http://127.0.0.1:8000/"
-
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
-    built = built_store(tmp_path_factory.mktemp("pages") / "store", BASE)
+def store(
+    bundled_store_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OxigraphStore]:
+    built = bundled_with_fixture(
+        bundled_store_dir, tmp_path_factory.mktemp("pages") / "store", BASE
+    )
     yield built
     built.close()
 
@@ -186,11 +189,14 @@ def test_issue_10_search_is_ranked_filtered_highlighted_and_fresh(
 
 
 def test_issue_10_pages_in_chromium(
-    tmp_path: Path, chromium: Any, live_app: Callable[[Callable[[str], Flask]], LiveApp]
+    tmp_path: Path,
+    chromium: Any,
+    live_app: Callable[[Callable[[str], Flask]], LiveApp],
+    store: OxigraphStore,
 ) -> None:
+    # Page links are site-relative, so the store built at BASE serves on any port.
     def factory(base: str) -> Flask:
-        store = built_store(tmp_path / "store", base)
-        return create_app(Settings(store=str(tmp_path / "store"), base_iri=base), store=store)
+        return create_app(Settings(store=str(tmp_path / "x"), base_iri=BASE), store=store)
 
     served = live_app(factory)
     page = chromium.new_page(viewport={"width": 390, "height": 844})

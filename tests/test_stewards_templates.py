@@ -10,15 +10,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from flask.testing import FlaskClient
-from rdflib import SH, URIRef
-from stewards import (
+from fixtures.stewards import (
     BASE,
     Site,
     bearer,
-    built_store,  # noqa: F401  (fixture)
     make_site,
 )
+from flask.testing import FlaskClient
+from rdflib import SH, URIRef
 
 from unpacs.loader.bundled import MAPPINGS_DIR, SHAPES_DIR
 from unpacs.loader.ingest import validation
@@ -31,8 +30,8 @@ PHL_GRAPH = BASE + "graph/country/PHL/institutions"
 
 
 @pytest.fixture
-def site(tmp_path: Path, built_store: Path) -> Site:  # noqa: F811
-    return make_site(tmp_path, built_store)
+def site(tmp_path: Path, bundled_store_dir: Path) -> Site:
+    return make_site(tmp_path, bundled_store_dir)
 
 
 @pytest.fixture

@@ -14,18 +14,17 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
-from browser import LiveApp
-from flask import Flask
-from stewards import (
+from fixtures.browser import LiveApp
+from fixtures.stewards import (
     ICTO,
     NEW_PHONE,
     OLD_PHONE,
     PHL_GRAPH,
     bearer,
-    built_store,  # noqa: F401  (fixture)
     dump,
     make_site,
 )
+from flask import Flask
 
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.state import state_of
@@ -57,10 +56,10 @@ def phones(base: str) -> set[str]:
 
 def test_issue_11_steward_drafts_publisher_publishes_while_queries_run(
     tmp_path: Path,
-    built_store: Path,  # noqa: F811
+    bundled_store_dir: Path,
     live_app: Callable[[Callable[[str], Flask]], LiveApp],
 ) -> None:
-    site = make_site(tmp_path, built_store)
+    site = make_site(tmp_path, bundled_store_dir)
     served = live_app(lambda _base: create_app(site.settings))
     url = served.url
     store = state_of(served.app).store

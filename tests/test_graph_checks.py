@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.stores import BASE
 
 from unpacs.loader import formats
 from unpacs.loader.errors import InputError
@@ -28,7 +29,6 @@ from unpacs.loader.store.protocol import Store
 DATA = Path(__file__).parent / "data" / "pipeline"
 CONTEXT = Path(__file__).parent / "data" / "shapes" / "context.ttl"
 UNPACS = str(Path(sys.executable).with_name("unpacs"))
-BASE = "http://127.0.0.1:8000/"
 PREFIXES = """\
 @prefix ex: <http://example.org/test#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from fixtures.pages import bundled_with_fixture
+from fixtures.stores import BASE
 from flask.testing import FlaskClient
-from pages_support import built_store
 from rdflib.compare import isomorphic
 
 from unpacs.endpoint.app import create_app
@@ -20,12 +21,12 @@ from unpacs.loader.bundled import bundled_context
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 
-BASE = "http://127.0.0.1:8000/"
 
-
-@pytest.fixture(scope="session")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
-    store = built_store(tmp_path_factory.mktemp("bundled") / "store", BASE)
+@pytest.fixture(scope="module")
+def bundled(
+    bundled_store_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OxigraphStore]:
+    store = bundled_with_fixture(bundled_store_dir, tmp_path_factory.mktemp("docs") / "store", BASE)
     yield store
     store.close()
 

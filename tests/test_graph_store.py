@@ -8,17 +8,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from flask.testing import FlaskClient
-from stewards import (
+from fixtures.stewards import (
     BASE,
     ICTO,
     PHL_GRAPH,
     Site,
     bearer,
-    built_store,  # noqa: F401  (fixture)
     dump,
     make_site,
 )
+from flask.testing import FlaskClient
 
 from unpacs.endpoint.state import state_of
 from unpacs.loader.ingest.xlsx_records import MEDIA_TYPE as XLSX
@@ -35,8 +34,8 @@ ROW = "dict-phl,Philippines,Department of Information and Communications Technol
 
 
 @pytest.fixture
-def site(tmp_path: Path, built_store: Path) -> Site:  # noqa: F811
-    return make_site(tmp_path, built_store)
+def site(tmp_path: Path, bundled_store_dir: Path) -> Site:
+    return make_site(tmp_path, bundled_store_dir)
 
 
 @pytest.fixture

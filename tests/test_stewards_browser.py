@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from browser import LiveApp
-from flask import Flask
-from stewards import (
+from fixtures.browser import LiveApp
+from fixtures.stewards import (
     NEW_PHONE,
     OLD_PHONE,
     PHL_GRAPH,
-    built_store,  # noqa: F401  (fixture)
     dump,
     make_site,
 )
+from flask import Flask
 
 from unpacs.endpoint.app import create_app
 from unpacs.endpoint.state import state_of
@@ -38,11 +37,11 @@ def log_in(browser: Any, url: str, token: str) -> Any:
 
 def test_issue_11_steward_pages_in_chromium(
     tmp_path: Path,
-    built_store: Path,  # noqa: F811
+    bundled_store_dir: Path,
     chromium: Any,
     live_app: Callable[[Callable[[str], Flask]], LiveApp],
 ) -> None:
-    site = make_site(tmp_path, built_store)
+    site = make_site(tmp_path, bundled_store_dir)
     served = live_app(lambda _base: create_app(site.settings))
     url = served.url
     store = state_of(served.app).store
