@@ -14,14 +14,9 @@ import pytest
 from fixtures.stores import BASE
 from rdflib import RDF, SH, Graph, Literal, URIRef
 
-from unpacs.loader import formats
+from bench.bundled_graph import bundled_graph
 from unpacs.loader.errors import Issue
-from unpacs.loader.ingest.parsing import parse_rdf
-from unpacs.loader.ingest.pipeline import graph_for_path
-from unpacs.loader.ingest.provenance import content_hash, describe_graph, sources_in
-from unpacs.loader.ingest.scope import to_rdflib
 from unpacs.loader.ingest.validation import load_shapes, validate_graph, violations
-from unpacs.loader.settings import Settings
 
 ROOT = Path(__file__).parent.parent
 SHAPES_DIR = ROOT / "shapes"
@@ -559,22 +554,6 @@ def test_bundled_data_conforms() -> None:
     """All of data/seed and data/reference together, each with the provenance the loader adds."""
     assert sorted((DATA_DIR / "seed").glob("*.ttl")), "data/seed/ has no Turtle files"
     assert sorted((DATA_DIR / "reference").glob("*.ttl")), "data/reference/ has no Turtle files"
-    settings = Settings(data_dir=DATA_DIR, base_iri=BASE)
-    turtle = formats.for_path(Path("x.ttl"))
-    graph = Graph()
-    for path in bundled_data_files():
-        data = path.read_bytes()
-        name = str(path.relative_to(DATA_DIR))
-        triples = [q.triple for q in parse_rdf(data, turtle, file=name, base_iri=BASE)]
-        provenance = describe_graph(
-            graph_for_path(path, settings),
-            base_iri=BASE,
-            sources=sources_in(triples),
-            file_name=name,
-            digest=content_hash(data),
-            validated=True,
-        )
-        for t in [*triples, *provenance]:
-            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+    graph = bundled_graph()  # the data graph of a full `unpacs build` validation
     issues = validate_graph(graph, shapes())
     assert describe(violations(issues)) == []
