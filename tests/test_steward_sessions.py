@@ -347,6 +347,18 @@ def test_login_next_never_leaves_the_server(served: Served) -> None:
         assert location == "/graphs", (target, location)
 
 
+def test_login_page_carries_next_as_inert_text(served: Served) -> None:
+    hostile = '/graphs"><script>alert(1)</script>'
+    reply = served.call(
+        "GET",
+        "/steward/login?" + urllib.parse.urlencode({"next": hostile}),
+        {"Accept": "text/html"},
+    )
+    assert reply.status == 200
+    assert b"<script>alert(1)" not in reply.body
+    assert b'value="/graphs&#34;&gt;&lt;script&gt;' in reply.body, reply.body
+
+
 def test_login_next_keeps_a_path_with_its_query(served: Served) -> None:
     reply = served.login(served.site.steward, "/graphs?graph=x")
     assert reply.status == 303
