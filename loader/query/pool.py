@@ -200,7 +200,7 @@ class PoolExecutor:
         client: str = "",
         cancelled: Callable[[], bool] | None = None,
     ) -> dict[str, Any]:
-        """Have a worker parse (and validate) an upload (``upload_check.check_in_worker``).
+        """Have a worker run the job ``message["job"]`` names (the stewards' upload check).
 
         Same limits as a query: past ``timeout``, over the memory limit or crashed, the worker
         is killed and replaced and only this request fails (``UploadLimitError``, 413); when

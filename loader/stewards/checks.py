@@ -128,7 +128,7 @@ def check_upload(
     return report
 
 
-# -- in a query worker (``query_worker``, op "check") ---------------------------------------
+# -- in a query worker (``loader.query.worker``, op "check") ---------------------------------------
 # The owner process never parses an upload first: a worker does, within its memory limit and
 # the upload timeout, on the current read-only checkpoint (``query_pool.PoolExecutor.check``).
 # Only JSON crosses the pipe. Writes are screened this way (parse only, ``validate`` false)
@@ -151,6 +151,7 @@ def check_message(
 ) -> dict[str, Any]:
     """What a worker needs to check ``source`` (its bytes travel after this JSON)."""
     return {
+        "job": f"{__name__}:check_in_worker",
         "name": source.name,
         "fmt": source.fmt.name,
         "graph": source.graph,
