@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -58,6 +60,146 @@ def _unique(links: list[Link]) -> list[Link]:
     return list(dict.fromkeys(links))
 
 
+@dataclass(frozen=True)
+class Page:
+    """What every section function reads: the thing, its description and the page's helpers."""
+
+    description: Description
+    thing: str
+    labels: Labels
+    notes: Footnotes
+    executor: Any
+    base: str
+    own: str
+    day: Any
+
+
+def _country_sections(page: Page) -> dict[str, Any]:
+    description = page.description
+    thing = page.thing
+    labels = page.labels
+    notes = page.notes
+    executor = page.executor
+    base = page.base
+    own = page.own
+    day = page.day
+    out: dict[str, Any] = {}
+    names = {
+        o.language: o.value
+        for o in _objects(description, thing, SKOS + "prefLabel")
+        if isinstance(o, pyoxigraph.Literal)
+    }
+    out["names"] = [(code, NATIVE[code], names.get(code)) for code in LANGUAGES]
+    out["formal"] = [
+        (o.language, o.value)
+        for o in _objects(description, thing, own + "formalName")
+        if isinstance(o, pyoxigraph.Literal)
+    ]
+    out["codes"] = [
+        (name, [o.value for o in _objects(description, thing, own + name)])
+        for name in ("isoAlpha2", "isoAlpha3", "m49Code")
+    ]
+    out["regions"] = _unique(
+        [
+            labels.link(o)
+            for p in ("m49Region", "m49SubRegion")
+            for o in _objects(description, thing, own + p)
+        ]
+    )
+    out["groups"] = _groups(executor, thing, own, labels, notes)
+    where = f"?org {iri(DCT + 'spatial')} {iri(thing)} ."
+    out["tree"] = sections.organisation_tree(executor, where, labels, notes, day)
+    out["tenures"] = sections.tenures(executor, base, where, labels, notes)
+    out["documents"], out["cases"] = sections.documents_by_topic(
+        executor, base, thing, labels, notes
+    )
+    out["series"] = sections.indicator_series(executor, thing, labels, notes)
+    return out
+
+
+def _organization_sections(page: Page) -> dict[str, Any]:
+    description = page.description
+    thing = page.thing
+    labels = page.labels
+    notes = page.notes
+    executor = page.executor
+    base = page.base
+    day = page.day
+    out: dict[str, Any] = {}
+    out["parents"] = _unique(
+        [
+            labels.link(o)
+            for p in ("subOrganizationOf", "unitOf")
+            for o in _objects(description, thing, ORG + p)
+        ]
+        + [labels.link(s) for s in _subjects(description, ORG + "hasSubOrganization", thing)]
+    )
+    out["children"] = _unique(
+        [
+            labels.link(s)
+            for p in ("subOrganizationOf", "unitOf")
+            for s in _subjects(description, ORG + p, thing)
+        ]
+        + [labels.link(o) for o in _objects(description, thing, ORG + "hasSubOrganization")]
+    )
+    out["reports_to"] = [labels.link(o) for o in _objects(description, thing, ORG + "reportsTo")]
+    out["reporting_units"] = [
+        labels.link(s) for s in _subjects(description, ORG + "reportsTo", thing)
+    ]
+    out["functions"] = [o.value for o in _objects(description, thing, DCT + "description")]
+    where = f"?org (<{ORG}subOrganizationOf>|<{ORG}unitOf>)* {iri(thing)} ."
+    out["tree"] = sections.organisation_tree(executor, where, labels, notes, day)
+    out["tenures"] = sections.tenures(executor, base, f"BIND({iri(thing)} AS ?org)", labels, notes)
+    return out
+
+
+def _person_sections(page: Page) -> dict[str, Any]:
+    thing = page.thing
+    labels = page.labels
+    notes = page.notes
+    executor = page.executor
+    base = page.base
+    out: dict[str, Any] = {}
+    out["tenures"] = sections.tenures(
+        executor, base, f"BIND({iri(thing)} AS ?person)", labels, notes
+    )
+    return out
+
+
+def _concept_sections(page: Page) -> dict[str, Any]:
+    description = page.description
+    thing = page.thing
+    labels = page.labels
+    out: dict[str, Any] = {}
+    tagged: dict[str, list[Link]] = {}
+    for q in description.quads:
+        if object_of(q).value == thing and subject_of(q).value != thing:
+            tagged.setdefault(labels.curie(q.predicate.value), []).append(
+                labels.link(subject_of(q))
+            )
+    out["tagged"] = {k: sorted(set(v), key=lambda x: x.text) for k, v in sorted(tagged.items())}
+    return out
+
+
+def _dataset_sections(page: Page) -> dict[str, Any]:
+    thing = page.thing
+    labels = page.labels
+    executor = page.executor
+    out: dict[str, Any] = {}
+    out["table"] = _observations(executor, thing, labels)
+    return out
+
+
+# The parts each kind of thing adds to its page; a kind not listed shows its statements only.
+SECTIONS: dict[str, Callable[[Page], dict[str, Any]]] = {
+    "country": _country_sections,
+    "organization": _organization_sections,
+    "person": _person_sections,
+    "concept": _concept_sections,
+    "dataset": _dataset_sections,
+}
+
+
 def render(description: Description, path: str, lang: str, day_text: str) -> Response:
     state = state_of()
     base = state.settings.base_iri
@@ -73,80 +215,10 @@ def render(description: Description, path: str, lang: str, day_text: str) -> Res
     ctx: dict[str, Any] = {"kind": kind, "day": day, "path": path}
     title = labels.link(thing)
     ctx["types"] = [labels.link(t) for t in _objects(description, thing, RDF_TYPE)]
-    if kind == "country":
-        names = {
-            o.language: o.value
-            for o in _objects(description, thing, SKOS + "prefLabel")
-            if isinstance(o, pyoxigraph.Literal)
-        }
-        ctx["names"] = [(code, NATIVE[code], names.get(code)) for code in LANGUAGES]
-        ctx["formal"] = [
-            (o.language, o.value)
-            for o in _objects(description, thing, own + "formalName")
-            if isinstance(o, pyoxigraph.Literal)
-        ]
-        ctx["codes"] = [
-            (name, [o.value for o in _objects(description, thing, own + name)])
-            for name in ("isoAlpha2", "isoAlpha3", "m49Code")
-        ]
-        ctx["regions"] = _unique(
-            [
-                labels.link(o)
-                for p in ("m49Region", "m49SubRegion")
-                for o in _objects(description, thing, own + p)
-            ]
-        )
-        ctx["groups"] = _groups(executor, thing, own, labels, notes)
-        where = f"?org {iri(DCT + 'spatial')} {iri(thing)} ."
-        ctx["tree"] = sections.organisation_tree(executor, where, labels, notes, day)
-        ctx["tenures"] = sections.tenures(executor, base, where, labels, notes)
-        ctx["documents"], ctx["cases"] = sections.documents_by_topic(
-            executor, base, thing, labels, notes
-        )
-        ctx["series"] = sections.indicator_series(executor, thing, labels, notes)
-    elif kind == "organization":
-        ctx["parents"] = _unique(
-            [
-                labels.link(o)
-                for p in ("subOrganizationOf", "unitOf")
-                for o in _objects(description, thing, ORG + p)
-            ]
-            + [labels.link(s) for s in _subjects(description, ORG + "hasSubOrganization", thing)]
-        )
-        ctx["children"] = _unique(
-            [
-                labels.link(s)
-                for p in ("subOrganizationOf", "unitOf")
-                for s in _subjects(description, ORG + p, thing)
-            ]
-            + [labels.link(o) for o in _objects(description, thing, ORG + "hasSubOrganization")]
-        )
-        ctx["reports_to"] = [
-            labels.link(o) for o in _objects(description, thing, ORG + "reportsTo")
-        ]
-        ctx["reporting_units"] = [
-            labels.link(s) for s in _subjects(description, ORG + "reportsTo", thing)
-        ]
-        ctx["functions"] = [o.value for o in _objects(description, thing, DCT + "description")]
-        where = f"?org (<{ORG}subOrganizationOf>|<{ORG}unitOf>)* {iri(thing)} ."
-        ctx["tree"] = sections.organisation_tree(executor, where, labels, notes, day)
-        ctx["tenures"] = sections.tenures(
-            executor, base, f"BIND({iri(thing)} AS ?org)", labels, notes
-        )
-    elif kind == "person":
-        ctx["tenures"] = sections.tenures(
-            executor, base, f"BIND({iri(thing)} AS ?person)", labels, notes
-        )
-    elif kind == "concept":
-        tagged: dict[str, list[Link]] = {}
-        for q in description.quads:
-            if object_of(q).value == thing and subject_of(q).value != thing:
-                tagged.setdefault(labels.curie(q.predicate.value), []).append(
-                    labels.link(subject_of(q))
-                )
-        ctx["tagged"] = {k: sorted(set(v), key=lambda x: x.text) for k, v in sorted(tagged.items())}
-    elif kind == "dataset":
-        ctx["table"] = _observations(executor, thing, labels)
+    page = Page(description, thing, labels, notes, executor, base, own, day)
+    section = SECTIONS.get(kind)
+    if section is not None:
+        ctx.update(section(page))
     if day is not None and "tenures" in ctx:
         ctx["undated"] = [t for t in ctx["tenures"] if t.start is None]
         ctx["tenures"] = [t for t in ctx["tenures"] if t.valid_on(day)]
