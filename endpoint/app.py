@@ -32,10 +32,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or from_env(os.environ)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_input_bytes
+    owns_store = store is None
     store = store or open_store(settings)
     # The one executor every reader uses: for an embedded store, killable worker processes.
     executor = make_executor(settings, store)
-    app.extensions["unpacs"] = AppState(settings, store, executor)
+    app.extensions["unpacs"] = AppState(settings, store, executor, owns_store=owns_store)
     problems.init_app(app)
     limit = settings.max_input_bytes
 

@@ -68,7 +68,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
             _server=create_bounded_server,
         )
     finally:
-        state_of(app).executor.close()
+        state_of(app).close()
 
 
 cli.add_command(serve)

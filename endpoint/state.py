@@ -21,6 +21,14 @@ class AppState:
     # Run after every commit in this process, after the executor published the new generation
     # (derived indexes such as full-text search hook in here, so they never lag the store).
     commit_hooks: list[Callable[[str], None]] = field(default_factory=list)
+    # True when ``create_app`` opened the store (then closing the app closes it too).
+    owns_store: bool = False
+
+    def close(self) -> None:
+        """Stop the executor's worker processes; close the store if this app opened it."""
+        self.executor.close()
+        if self.owns_store:
+            self.store.close()
 
     def after_commit(self) -> str:
         """Call after every write this process commits; returns the new generation."""
