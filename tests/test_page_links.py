@@ -1,8 +1,9 @@
 """Stored values never become a live link unless they are http(s), a site path or an anchor.
 
 The attack values (``javascript:`` in any case, ``data:``, ``vbscript:``, with whitespace,
-control characters or entities) go through the validating pipeline into a real store; the
-pages holding them are read as HTML, and clicked in headless Chromium with the CSP bypassed,
+control characters or entities) are refused by the shapes (``shapes/links.ttl``); loaded
+unvalidated into a real store, as an operator's ``--no-validate`` could, the pages holding them
+are read as HTML, and clicked in headless Chromium with the CSP bypassed,
 so the link check alone must hold (the CSP is tested in test_security_headers.py).
 """
 
@@ -18,6 +19,7 @@ from fixtures.browser import LiveApp
 from fixtures.payloads import (
     OFFICE,
     PAYLOAD_PAGES,
+    PAYLOADS,
     payload_settings,
 )
 from fixtures.stores import BASE
@@ -25,6 +27,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from unpacs.endpoint.app import create_app
+from unpacs.loader.errors import ValidationFailedError
+from unpacs.loader.ingest.pipeline import load_sources, read_source
+from unpacs.loader.settings import Settings
+from unpacs.loader.store.oxigraph import OxigraphStore
 from unpacs.endpoint.views.models import href_allowed, local_href, safe_href
 
 SCHEMA_EMAIL = "http://schema.org/email"
@@ -124,6 +130,33 @@ def client(
 ) -> Iterator[FlaskClient]:
     settings = payload_settings(tmp_path_factory.mktemp("links"), payload_store)
     yield create_app(settings).test_client()
+
+
+def test_the_shapes_refuse_every_link_payload_and_the_store_is_unchanged(
+    bundled_copy: Path,
+) -> None:
+    path = bundled_copy
+    settings = Settings(store=str(path))
+    store = OxigraphStore(path)
+    try:
+        before = sorted(str(q) for q in store.quads())
+        with pytest.raises(ValidationFailedError) as refused:
+            load_sources(store, [read_source(PAYLOADS, settings)], settings)
+        refused_values = {
+            i.value for i in refused.value.issues if i.shape and "#WebLinks-" in i.shape
+        }
+        assert sorted(str(q) for q in store.quads()) == before
+    finally:
+        store.close()
+    for payload in (
+        "javascript:window.__pwned=1",
+        "JaVaScRiPt:alert(1)",
+        "vbscript:msgbox(1)",
+        "javascript:alert(1)",
+        "mailto:not-a-contact-field@example.org",
+    ):
+        assert any(v is not None and payload in v for v in refused_values), payload
+    assert not any(v is not None and "https://example.org/ok" in v for v in refused_values)
 
 
 @pytest.mark.parametrize("path", PAYLOAD_PAGES)

@@ -334,6 +334,30 @@ NEXT_TARGETS = [
 ]
 
 
+def test_login_and_logout_forms_from_another_site_are_refused(served: Served) -> None:
+    """Login CSRF: another site's page must not plant its token in a steward's browser."""
+    form = urllib.parse.urlencode({"token": served.site.steward}).encode()
+    plain = {"Content-Type": "application/x-www-form-urlencoded"}
+    for variant in (
+        "Origin from another port",
+        "Sec-Fetch-Site same-site, no Origin",
+        "Origin null",
+    ):
+        headers = {**plain, **CROSS_ORIGIN[variant](served.port), "Accept": "application/json"}
+        login = served.call("POST", "/steward/login", headers, form)
+        assert login.status == 403, (variant, login.status, login.body)
+        assert "Set-Cookie" not in login.headers, variant
+        logout = served.call("POST", "/steward/logout", headers, b"")
+        assert logout.status == 403, (variant, logout.status)
+        assert "Set-Cookie" not in logout.headers, variant
+    # The site's own login form (and a program that sends neither header) still logs in.
+    own = {**plain, "Origin": f"http://{served.host}:{served.port}"}
+    for headers in (own, {**plain, "Sec-Fetch-Site": "same-origin"}, plain):
+        login = served.call("POST", "/steward/login", headers, form)
+        assert login.status == 303 and "Set-Cookie" in login.headers, headers
+    assert served.call("POST", "/steward/logout", own, b"").status == 303
+
+
 def test_login_next_never_leaves_the_server(served: Served) -> None:
     for target in NEXT_TARGETS:
         reply = served.login(served.site.steward, target)

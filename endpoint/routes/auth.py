@@ -100,6 +100,27 @@ def check_same_origin() -> None:
     )
 
 
+def check_login_origin() -> None:
+    """Refuse a login or logout form that a browser says another site's page sent.
+
+    A forged login would plant the attacker's token in a steward's browser (login CSRF), so that
+    their uploads land under the attacker's name; a forged logout is a nuisance. Programs that
+    send neither header are let through: they hold no cookie a forged form could ride on.
+    """
+    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if origin is not None and origin.lower().rstrip("/") != own_origin():
+        raise CrossOriginRefused(
+            f"this login form came from a page on {origin}, not from {own_origin()}: "
+            "log in on this site's own /steward/login page"
+        )
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        raise CrossOriginRefused(
+            f"this login form came from another site (Sec-Fetch-Site: {fetch_site}): "
+            "log in on this site's own /steward/login page"
+        )
+
+
 def require(action: str | None = None) -> Token:
     """The request's token, which must exist and be usable (401) and may do ``action`` (403)."""
     presented = presented_token()
@@ -194,6 +215,7 @@ def _handlers(setup: object) -> None:
 def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("steward/login.html", token=current_token(), failed=False)
+    check_login_origin()
     presented = request.form.get("token", "").strip()
     token = authenticate(presented, load_tokens(state_of().settings.tokens_file))
     if token is None or token.unusable() is not None:
@@ -214,6 +236,7 @@ def login() -> ResponseReturnValue:
 
 @bp.route("/steward/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
+    check_login_origin()
     response = redirect(url_for("auth.login"), 303)
     response.delete_cookie(COOKIE, path="/")
     current_app.logger.debug("steward logged out")
