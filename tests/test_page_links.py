@@ -27,11 +27,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from unpacs.endpoint.app import create_app
+from unpacs.endpoint.views.models import href_allowed, local_href, safe_href
 from unpacs.loader.errors import ValidationFailedError
 from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
-from unpacs.endpoint.views.models import href_allowed, local_href, safe_href
 
 SCHEMA_EMAIL = "http://schema.org/email"
 SCHEMA_TELEPHONE = "http://schema.org/telephone"
