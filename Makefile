@@ -65,8 +65,9 @@ typecheck:
 	@$(BIN)/mypy > build/typecheck/report.txt; status=$$?; \
 	    sed 's|^build/typecheck/unpacs/||' build/typecheck/report.txt; exit $$status
 
+# One test process per core (pytest-xdist): each builds the bundled store once for its tests.
 pytest:
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # The installed tool from a fresh virtual environment (also part of `pytest`, hence of `test`).
 wheel-check: dev

@@ -356,6 +356,10 @@ def test_login_and_logout_forms_from_another_site_are_refused(served: Served) ->
         login = served.call("POST", "/steward/login", headers, form)
         assert login.status == 303 and "Set-Cookie" in login.headers, headers
     assert served.call("POST", "/steward/logout", own, b"").status == 303
+    # Behind a TLS proxy the browser's Origin is the public address the base IRI names.
+    public = state_of(served.live.app).settings.base_iri.rstrip("/")
+    login = served.call("POST", "/steward/login", {**plain, "Origin": public}, form)
+    assert login.status == 303 and "Set-Cookie" in login.headers, public
 
 
 def test_login_next_never_leaves_the_server(served: Served) -> None:

@@ -77,6 +77,18 @@ def own_origin() -> str:
     return f"{request.scheme}://{request.host}".lower()
 
 
+def _origin_of(iri: str) -> str:
+    parts = urlsplit(iri)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def is_own_origin(origin: str) -> bool:
+    """The served origin, or the public one the base IRI names: behind a TLS proxy the request
+    arrives as http:// while the steward's browser sends ``Origin: https://...``."""
+    origin = origin.lower().rstrip("/")
+    return origin in (own_origin(), _origin_of(state_of().settings.base_iri))
+
+
 def check_same_origin() -> None:
     """Refuse a cookie-authenticated write that another origin's page may have sent."""
     if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
@@ -84,7 +96,7 @@ def check_same_origin() -> None:
     origin = request.headers.get("Origin")
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if origin is not None and origin != "null":
-        if origin.lower().rstrip("/") == own_origin():
+        if is_own_origin(origin):
             return
         raise CrossOriginRefused(
             f"this write came from a page on {origin}, not from {own_origin()}: a steward's "
@@ -109,7 +121,7 @@ def check_login_origin() -> None:
     """
     origin = request.headers.get("Origin")
     fetch_site = request.headers.get("Sec-Fetch-Site")
-    if origin is not None and origin.lower().rstrip("/") != own_origin():
+    if origin is not None and not is_own_origin(origin):
         raise CrossOriginRefused(
             f"this login form came from a page on {origin}, not from {own_origin()}: "
             "log in on this site's own /steward/login page"
