@@ -225,7 +225,9 @@ def check_staged(
         graphs, store, replaced=replaced, context=context or {}, judge=judge or {}
     )
     shapes = validation.load_shapes(settings.shapes_dir, settings.base_iri)
-    issues = validation.validate_graph(data, shapes, focus_nodes=focus)
+    issues = validation.validate_graph(
+        data, shapes, focus_nodes=focus, engine=settings.shacl_engine
+    )
     return [
         replace(
             i,
