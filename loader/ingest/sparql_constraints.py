@@ -68,12 +68,17 @@ def flagged_nodes(data: Graph, shapes: Graph) -> set[tuple[Node, Node]]:
 
 
 def _has_solution(store: pyoxigraph.Store, query: str, shape: Node, focus: Node) -> bool:
-    substitutions = {_THIS: to_oxigraph(focus)}
+    substitutions: dict[
+        pyoxigraph.Variable,
+        pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple,
+    ] = {_THIS: to_oxigraph(focus)}
     if "currentShape" in query:
         substitutions[_CURRENT_SHAPE] = to_oxigraph(shape)
     try:
         solutions = store.query(query, substitutions=substitutions)
-        return next(iter(solutions), None) is not None  # type: ignore[call-overload]
+        if not isinstance(solutions, pyoxigraph.QuerySolutions):
+            return True  # not a SELECT: pySHACL decides
+        return next(iter(solutions), None) is not None
     except (SyntaxError, OSError, RuntimeError, TypeError):
         # pyoxigraph substitutes only projected variables: pySHACL decides such a node.
         return True
