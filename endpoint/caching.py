@@ -35,6 +35,12 @@ def etag_for(generation: str, *parts: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def content_etag(sha256: str) -> str:
+    """The ETag of a file named by its content hash: the same bytes, the same tag, across
+    restarts and instances (downloads)."""
+    return sha256[:32]
+
+
 def not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
     """RFC 9110: If-None-Match wins over If-Modified-Since."""
     if request.if_none_match:

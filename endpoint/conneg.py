@@ -45,6 +45,23 @@ def negotiate(request: Request, offered: Sequence[Format], *, suffix: str | None
     raise UnsupportedFormatError(f"no format for {best}")
 
 
+HTML = "text/html"
+MACHINE_TYPES = ("application/json", "application/problem+json")
+
+
+def prefers_html(
+    request: Request, machine: Sequence[str] = MACHINE_TYPES, *, html_by_default: bool = False
+) -> bool:
+    """The one "page or data?" decision: whether ``request`` asks for HTML before the
+    ``machine`` media types offered beside it. A browser names text/html; ``*/*`` alone (curl,
+    scripts) gets the first offered, which is HTML only where a page is the default."""
+    accept = request.accept_mimetypes
+    if not accept or accept.provided is False:
+        return html_by_default
+    offered = [HTML, *machine] if html_by_default else [*machine, HTML]
+    return accept.best_match(offered) == HTML
+
+
 def find_format(requested: str, offered: Sequence[Format]) -> Format | None:
     """The offered format a ``?format=`` value names (name, alias or media type)."""
     wanted = requested.replace(" ", "+").strip().lower()

@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from unpacs.endpoint import problems
+from unpacs.endpoint.conneg import prefers_html
 from unpacs.endpoint.state import state_of
 from unpacs.loader.errors import InputError, OutOfScopeError, UnpacsError, ValidationFailedError
 from unpacs.loader.stewards.tokens import Token, authenticate, load_tokens
@@ -173,10 +174,7 @@ def safe_next(target: str | None) -> str:
 
 
 def wants_html() -> bool:
-    best = request.accept_mimetypes.best_match(
-        ["application/json", "application/problem+json", "text/html"]
-    )
-    return best == "text/html"
+    return prefers_html(request)
 
 
 def render_out_of_scope(error: OutOfScopeError) -> ResponseReturnValue:

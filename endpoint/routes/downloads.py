@@ -86,7 +86,7 @@ def download(name: str) -> Response:
     if name not in DOWNLOADS:
         raise NotFound(f"no download named {name!r}; offered: {', '.join(DOWNLOADS)}")
     item = downloads(state_of().executor)[name]
-    etag = item.sha256[:32]
+    etag = caching.content_etag(item.sha256)
     if caching.not_modified(request, etag, None):
         response = Response(status=304)
     else:

@@ -11,6 +11,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from unpacs.endpoint import caching, problems
+from unpacs.endpoint.conneg import prefers_html
 from unpacs.endpoint.i18n import LANGUAGES, NATIVE, Text, choose_language
 from unpacs.endpoint.state import AppState, state_of
 from unpacs.endpoint.views.models import Labels, isolate_bidi, local_href, safe_href, strip_bidi
@@ -116,8 +117,8 @@ def search() -> ResponseReturnValue:
     lang = request.args.get("in") or None
     hits = search_index(state).search(query, kind=kind, country=country, lang=lang) if query else []
     base = state.settings.base_iri
-    if request.args.get("format") == "json" or (
-        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    if request.args.get("format") == "json" or not prefers_html(
+        request, ["application/json"], html_by_default=True
     ):
         response = jsonify(
             query=query,
@@ -156,14 +157,9 @@ def search() -> ResponseReturnValue:
     return caching.cors(response)
 
 
-def wants_html() -> bool:
-    best = request.accept_mimetypes.best_match(["application/problem+json", "text/html"])
-    return best == "text/html" and request.accept_mimetypes["text/html"] > 0
-
-
 def html_error(error: HTTPException) -> Response:
     """404/406/400 as an HTML page when the client prefers HTML, else a problem document."""
-    if not wants_html():
+    if not prefers_html(request):
         return caching.cors(problems.render_http_error(error))
     text = Text(choose_language(request))
     html = render_template(

@@ -8,7 +8,6 @@ through the executor (so the timeout and cap hold) once per store generation.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -18,7 +17,8 @@ import pyoxigraph
 from flask import Response, current_app, request
 from werkzeug.exceptions import NotAcceptable
 
-from unpacs.endpoint.conneg import acceptable
+from unpacs.endpoint import caching
+from unpacs.endpoint.conneg import acceptable, prefers_html
 from unpacs.endpoint.routes import query_editor
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
@@ -30,7 +30,6 @@ from unpacs.loader.vocab import FORMATS_NS, RDF_TYPE_NODE, SD, VOID, prefixes
 DCTERMS_TITLE = pyoxigraph.NamedNode("http://purl.org/dc/terms/title")
 
 DESCRIPTION_FORMATS = tuple(formats.by_name(n) for n in ("turtle", "jsonld", "rdfxml", "ntriples"))
-HTML = "text/html"
 STATISTICS_KEY = "unpacs.service-statistics"  # (generation, Statistics) in app.extensions
 # W3C format IRIs (https://www.w3.org/ns/formats/) of what /sparql can answer in.
 RESULT_FORMAT_IRIS = (
@@ -144,10 +143,8 @@ def describe(endpoint_url: str, stats: Statistics) -> Iterator[pyoxigraph.Triple
 
 def respond() -> Response:
     """The description in the format the client accepts, or the editor for a browser."""
-    accept = request.accept_mimetypes
-    offered = [*(m for f in DESCRIPTION_FORMATS for m in f.media_types), HTML]
     # A browser asks for text/html explicitly; `*/*` alone (curl, scripts) gets Turtle.
-    if accept.provided and accept.best_match(offered) == HTML:
+    if prefers_html(request, [m for f in DESCRIPTION_FORMATS for m in f.media_types]):
         response = query_editor.render()
         response.vary.add("Accept")
         return response
@@ -160,9 +157,8 @@ def respond() -> Response:
         )
     fmt = chosen[0]
     generation = state_of().executor.generation
-    key = f"{generation}\n{request.base_url}\n{fmt.name}".encode()
-    etag = "sd-" + hashlib.sha256(key).hexdigest()[:32]
-    if request.if_none_match and request.if_none_match.contains(etag):
+    etag = caching.etag_for(generation, "service-description", request.base_url, fmt.name)
+    if caching.not_modified(request, etag, None):
         unchanged = Response(status=304)
         unchanged.set_etag(etag)
         unchanged.vary.add("Accept")

@@ -13,8 +13,6 @@ answer ``If-None-Match`` with 304; a capped result says so in ``Unpacs-Result-Tr
 
 from __future__ import annotations
 
-import hashlib
-import json
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
@@ -25,6 +23,7 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
+from unpacs.endpoint import caching
 from unpacs.endpoint.conneg import acceptable, find_format
 from unpacs.endpoint.routes import service as service_description
 from unpacs.endpoint.routes import sparql_update
@@ -32,7 +31,7 @@ from unpacs.endpoint.routes.auth import client_key
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
 from unpacs.loader.formats import Format
-from unpacs.loader.query.executor import QueryAnswer, QueryRequest
+from unpacs.loader.query.executor import QueryAnswer, QueryRequest, request_key
 
 bp = Blueprint("sparql", __name__)
 
@@ -139,18 +138,8 @@ def _formats(requested: str | None) -> tuple[list[Format], list[Format]]:
 
 
 def etag_for(generation: str, query: QueryRequest) -> str:
-    key = json.dumps(
-        [
-            generation,
-            query.query,
-            list(query.default_graph_uris),
-            list(query.named_graph_uris),
-            query.base_iri,
-            [f.name for f in query.solution_formats],
-            [f.name for f in query.graph_formats],
-        ]
-    )
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+    """Known before evaluating, so a revalidating client gets 304 without running the query."""
+    return caching.etag_for(generation, "sparql", *map(repr, request_key(query)))
 
 
 def _cache_headers(response: Response, etag: str, generation: str) -> Response:

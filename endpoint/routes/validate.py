@@ -27,7 +27,7 @@ from unpacs.loader.ingest import validation
 from unpacs.loader.ingest.pipeline import Source
 from unpacs.loader.ingest.xlsx_records import MEDIA_TYPE as XLSX
 from unpacs.loader.ingest.xlsx_records import SheetTable, annotate, locate, record_rows
-from unpacs.loader.query.executor import QueryRequest
+from unpacs.loader.query import rows
 from unpacs.loader.query.pool import pool_of
 from unpacs.loader.stewards.checks import (
     UploadReport,
@@ -233,14 +233,9 @@ def screen_upload(source: Source) -> None:
 
 
 def select_rows(query: str) -> list[dict[str, str]]:
-    """SELECT through the executor (every read does), as plain strings."""
-    fmt = formats.by_name("sparql-json")
-    answer = state_of().executor.execute(QueryRequest(query, solution_formats=[fmt], limit=100_000))
-    parsed = json.loads(answer.body)
-    return [
-        {k: v["value"] for k, v in row.items()}
-        for row in parsed.get("results", {}).get("bindings", [])
-    ]
+    """SELECT through the executor (``rows.select``, as every read), values as plain strings."""
+    found, _truncated, _generation = rows.select(state_of().executor, query, limit=100_000)
+    return [{name: term.value for name, term in row.items()} for row in found]
 
 
 @bp.route("/templates/<record_type>.<suffix>")

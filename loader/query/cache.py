@@ -7,7 +7,6 @@ total body size, least recently used out first. Failures are not cached.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -16,7 +15,6 @@ from unpacs.loader.query.executor import (
     QueryAnswer,
     QueryExecutor,
     QueryRequest,
-    etag_for,
     request_key,
 )
 
@@ -46,8 +44,6 @@ class CachingExecutor:
                 return found
             self.misses += 1
         answer = self.inner.execute(request)
-        if not answer.etag:
-            answer = dataclasses.replace(answer, etag=etag_for(request, answer.generation))
         if answer.generation == generation and len(answer.body) <= self.max_bytes // 4:
             self._store(key, answer)
         return answer

@@ -19,7 +19,6 @@ processes over store checkpoints) implements the same protocol.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -64,7 +63,6 @@ class QueryAnswer:
     truncated: bool  # True when more results existed than ``limit``
     generation: str = ""  # the store snapshot that answered; keys caches and ETags
     prefixes: dict[str, str] = field(default_factory=dict)
-    etag: str = ""  # strong validator: same request on the same generation, same bytes
 
 
 def request_key(request: QueryRequest) -> tuple[object, ...]:
@@ -79,13 +77,6 @@ def request_key(request: QueryRequest) -> tuple[object, ...]:
         tuple(f.name for f in request.graph_formats),
         request.limit,
     )
-
-
-def etag_for(request: QueryRequest, generation: str) -> str:
-    """The ``ETag`` of ``request``'s answer on ``generation``: known before evaluating, so a
-    revalidating client gets 304 without running the query."""
-    digest = hashlib.blake2b(repr(request_key(request)).encode(), digest_size=12).hexdigest()
-    return f'"{generation}.{digest}"'
 
 
 def guard(

@@ -150,7 +150,6 @@ class PoolExecutor:
         return generation
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
-        asked = request
         request = executor_module.guard(request, self.policy, self._stored_graphs)
         timeout = self.timeout if request.timeout is None else request.timeout
         limit = self.limit if request.limit is None else request.limit
@@ -188,7 +187,6 @@ class PoolExecutor:
             int(header["count"]),
             bool(header["truncated"]),
             generation,
-            etag=executor_module.etag_for(asked, generation),
         )
 
     def check(

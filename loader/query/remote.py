@@ -86,7 +86,6 @@ class RemoteExecutor:
         return {"executor": "remote", "engine": self.server, "generation": self.generation}
 
     def execute(self, request: QueryRequest) -> QueryAnswer:
-        asked = request
         request = executor_module.guard(request, self.policy, self._stored_graphs)
         timeout = self.timeout if request.timeout is None else request.timeout
         limit = self.limit if request.limit is None else request.limit
@@ -114,7 +113,7 @@ class RemoteExecutor:
         watchdog = threading.Timer(timeout, stop)
         watchdog.start()
         try:
-            return self._exchange(connection, params, accept, request, limit, asked)
+            return self._exchange(connection, params, accept, request, limit)
         except (OSError, http.client.HTTPException, ValueError, SyntaxError) as error:
             if expired.is_set():
                 raise QueryTimeoutError(
@@ -143,7 +142,6 @@ class RemoteExecutor:
         accept: str,
         request: QueryRequest,
         limit: int,
-        asked: QueryRequest,
     ) -> QueryAnswer:
         path = self.url.path or "/"
         if self.url.query:
@@ -168,7 +166,7 @@ class RemoteExecutor:
             if response.status < 500:
                 raise QueryError(f"the SPARQL engine refused the query: {detail}")
             raise StoreError(f"the SPARQL engine failed ({response.status}): {detail}")
-        return self._read(response, media_type, request, limit, asked)
+        return self._read(response, media_type, request, limit)
 
     def _read(
         self,
@@ -176,10 +174,8 @@ class RemoteExecutor:
         media_type: str,
         request: QueryRequest,
         limit: int,
-        asked: QueryRequest,
     ) -> QueryAnswer:
         generation = self.generation
-        etag = executor_module.etag_for(asked, generation)
         results = pyoxigraph.QueryResultsFormat.from_media_type(media_type)
         if results is None:
             rdf = pyoxigraph.RdfFormat.from_media_type(media_type)
@@ -194,15 +190,15 @@ class RemoteExecutor:
                 )
             except LookupError as error:
                 raise NotAcceptableError(str(error)) from None
-            return QueryAnswer("graph", fmt, body, count, truncated, generation, etag=etag)
+            return QueryAnswer("graph", fmt, body, count, truncated, generation)
         parsed = pyoxigraph.parse_query_results(response, results)
         fmt = _first(request.solution_formats, "solutions")
         if isinstance(parsed, pyoxigraph.QueryBoolean):
             body = query_worker.boolean_body(bool(parsed), fmt)
-            return QueryAnswer("boolean", fmt, body, 1, False, generation, etag=etag)
+            return QueryAnswer("boolean", fmt, body, 1, False, generation)
         variables = [v.value for v in parsed.variables]
         body, count, truncated = query_worker.solutions_body(variables, parsed, fmt, limit)
-        return QueryAnswer("solutions", fmt, body, count, truncated, generation, etag=etag)
+        return QueryAnswer("solutions", fmt, body, count, truncated, generation)
 
 
 def _first(formats: Any, form: str) -> Format:

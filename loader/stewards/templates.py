@@ -17,15 +17,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, SH, Graph, URIRef
+from rdflib import SH, Graph, URIRef
 from rdflib.collection import Collection
 
 from unpacs.loader.errors import InputError
 from unpacs.loader.ingest import validation
 from unpacs.loader.ingest.csvw import TableSchema, expand_curie, read_table_schemas
 from unpacs.loader.ingest.xlsx_records import FORMULA_TRIGGERS, REQUIRED_MARK
+from unpacs.loader.vocab import RDF_TYPE
 
-RDF_TYPE = str(RDF.type)
 _CONCEPT = re.compile(r"^id/concept/([a-z0-9-]+)/\{([a-z_]+)\}$")
 
 
