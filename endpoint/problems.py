@@ -101,22 +101,17 @@ def _preferred_type() -> str:
     return accept.best_match(PROBLEM_TYPES) or PROBLEM_TYPES[0]
 
 
+# An error's own message is the problem's detail, and an error has no severity.
+_NOT_WHERE = ("message", "severity")
+
+
 def render_unpacs_error(error: UnpacsError) -> Response:
     status = status_for(error)
     if status >= 500:
         log.error("server-side error: %s", error.format())
-    response = problem(
-        status,
-        error.title,
-        error.message,
-        file=error.file,
-        line=error.line,
-        column=error.column,
-        row=error.row,
-        field=error.field,
-        hint=error.hint,
-        errors=[i.as_dict() for i in error.issues] or None,
-    )
+    where = {k: v for k, v in error.as_issue().as_dict().items() if k not in _NOT_WHERE}
+    errors = [i.as_dict() for i in error.issues] or None
+    response = problem(status, error.title, error.message, **where, errors=errors)
     response.vary.add("Accept")
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:

@@ -63,6 +63,16 @@ class Issue:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+def row_length_issue(cells: int, header: int, file: str, row: int) -> Issue:
+    """A CSV row with another number of cells than its header."""
+    return Issue(
+        f"row has {cells} cells, the header has {header}",
+        file=file,
+        row=row,
+        hint="check for a missing or extra comma, or a quote that is not closed",
+    )
+
+
 @dataclass
 class UnpacsError(Exception):
     """Base of every error unpacs raises on purpose."""
@@ -84,18 +94,22 @@ class UnpacsError(Exception):
     def __str__(self) -> str:
         return self.format()
 
+    def as_issue(self) -> Issue:
+        """The error itself as one issue (its message, where it was found and the hint)."""
+        return Issue(
+            self.message,
+            file=self.file,
+            line=self.line,
+            column=self.column,
+            row=self.row,
+            field=self.field,
+            hint=self.hint,
+        )
+
     def format(self) -> str:
         lines = []
         if self.file or self.line is not None or self.row is not None or self.field:
-            located = Issue(
-                self.message,
-                file=self.file,
-                line=self.line,
-                column=self.column,
-                row=self.row,
-                field=self.field,
-            )
-            lines.append(f"{located.location()}: {self.message}")
+            lines.append(f"{self.as_issue().location()}: {self.message}")
         else:
             lines.append(self.message)
         lines.extend(issue.format() for issue in self.issues)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph
 
 from unpacs.loader import bundled as resources
-from unpacs.loader.errors import CsvRecordError, Issue
+from unpacs.loader.errors import CsvRecordError, Issue, row_length_issue
 from unpacs.loader.ingest.csvw import (
     Column,
     TableSchema,
@@ -231,14 +231,7 @@ def parse_csv_records(
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            issues.append(
-                Issue(
-                    f"row has {len(cells)} cells, the header has {len(header)}",
-                    file=file,
-                    row=number,
-                    hint="check for a missing or extra comma, or a quote that is not closed",
-                )
-            )
+            issues.append(row_length_issue(len(cells), len(header), file, number))
             continue
         values = _row_values(
             schema, dict(zip(header, cells, strict=True)), country_lookup, number, file, issues

@@ -57,17 +57,7 @@ class UploadReport:
 def error_issues(error: InputError) -> list[Issue]:
     if error.issues:
         return [replace(i, file=i.file or error.file) for i in error.issues]
-    return [
-        Issue(
-            error.message,
-            file=error.file,
-            line=error.line,
-            column=error.column,
-            row=error.row,
-            field=error.field,
-            hint=error.hint,
-        )
-    ]
+    return [error.as_issue()]
 
 
 def home_graph(store: Store, triples: list[pyoxigraph.Triple]) -> str | None:

@@ -187,8 +187,7 @@ class SparqlProtocolStore:
                 hint=UNION_HINT,
             )
 
-    def _select_json(self, sparql: str) -> list[dict[str, str]]:
-        """A small SELECT whose terms come back in N-Triples syntax (for the union probe)."""
+    def _post_query(self, sparql: str) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean:
         data = self._request(
             self.query_url,
             method="POST",
@@ -197,22 +196,18 @@ class SparqlProtocolStore:
             content_type="application/x-www-form-urlencoded",
             accept=RESULTS_JSON,
         )
-        parsed = pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
+        return pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
+
+    def _select_json(self, sparql: str) -> list[dict[str, str]]:
+        """A small SELECT whose terms come back in N-Triples syntax (for the union probe)."""
+        parsed = self._post_query(sparql)
         if not isinstance(parsed, pyoxigraph.QuerySolutions):
             raise StoreError(f"{self.query_url} did not answer a SELECT with solutions")
         names = [v.value for v in parsed.variables]
         return [{n: str(row[n]) for n in names if row[n] is not None} for row in parsed]
 
     def _ask_json(self, sparql: str) -> bool:
-        data = self._request(
-            self.query_url,
-            method="POST",
-            # A form, not application/sparql-query: Virtuoso 7.2 waits for a form body.
-            body=urllib.parse.urlencode({"query": sparql}).encode(),
-            content_type="application/x-www-form-urlencoded",
-            accept=RESULTS_JSON,
-        )
-        parsed = pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
+        parsed = self._post_query(sparql)
         if isinstance(parsed, pyoxigraph.QuerySolutions):
             return _virtuoso_ask(parsed, self.query_url)
         return bool(parsed)

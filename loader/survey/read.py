@@ -25,7 +25,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from unpacs.loader.errors import CsvRecordError, Issue
+from unpacs.loader.errors import CsvRecordError, Issue, row_length_issue
 
 
 @dataclass(frozen=True)
@@ -291,14 +291,7 @@ def read_edition(
         if not any(c.strip() for c in raw):
             continue
         if len(raw) != len(header):
-            issues.append(
-                Issue(
-                    f"row has {len(raw)} cells, the header has {len(header)}",
-                    file=file,
-                    row=number,
-                    hint="check for a missing or extra comma, or a quote that is not closed",
-                )
-            )
+            issues.append(row_length_issue(len(raw), len(header), file, number))
             continue
         cells = {key: raw[i].strip() for key, i in positions.items()}
         titles = {key: header[i] for key, i in positions.items()}
