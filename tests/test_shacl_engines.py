@@ -22,7 +22,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, Node, URIRef
 
 from bench.bundled_graph import bundled_graph
 from bench.generate import generate_lines
-from unpacs.loader.errors import Issue
+from unpacs.loader.errors import ConfigError, Issue
 from unpacs.loader.ingest.validation import load_shapes, validate_graph
 
 ROOT = Path(__file__).parent.parent
@@ -158,3 +158,31 @@ def test_engines_agree_on_mutated_records(seed: int) -> None:
     for n in range(MUTANTS // 2):
         data += _renamed(_mutate(rng.choice(valid), rng, others), f"m{seed}-{n}")
     assert_engines_agree(data, at_least=MUTANTS // 4)
+
+
+PROPERTY_SPARQL = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:property [ sh:path ex:p ;
+        sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH ?v . FILTER(?v = 0) }" ] ] .
+"""
+THING = """
+@prefix ex: <http://example.org/> .
+ex:a a ex:Thing ; ex:p 0 .
+"""
+
+
+def test_a_shape_turbo_cannot_split_is_refused_with_the_setting_that_validates_it() -> None:
+    shapes = Graph().parse(data=PROPERTY_SPARQL, format="turtle")
+    data = Graph().parse(data=THING, format="turtle")
+    with pytest.raises(ConfigError) as refused:
+        validate_graph(data, shapes, engine="turbo")
+    assert "UNPACS_SHACL_ENGINE=pyshacl" in (refused.value.hint or "")
+    found = validate_graph(data, shapes, engine="pyshacl")
+    assert [i.focus_node for i in found] == ["http://example.org/a"]
+
+
+def test_an_unknown_engine_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError, match="unknown SHACL engine 'fast'"):
+        validate_graph(Graph(), Graph(), engine="fast")

@@ -16,6 +16,8 @@ import pyoxigraph
 from rdflib import RDF, RDFS, SH, Graph, Literal, Node, URIRef
 from rdflib.term import BNode
 
+from unpacs.loader.errors import ConfigError
+
 _THIS = pyoxigraph.Variable("this")
 _CURRENT_SHAPE = pyoxigraph.Variable("currentShape")
 
@@ -107,7 +109,11 @@ def target_nodes(data: Graph, shapes: Graph, shape: Node) -> Iterable[Node]:
     """The focus nodes of ``shape`` in ``data`` (SHACL 2.1.3: node, class, implicit class,
     subjects-of and objects-of targets)."""
     if (shape, SH.target, None) in shapes:
-        raise ValueError(f"SPARQL-based targets (sh:target) of {shape} are not supported")
+        raise ConfigError(
+            f"the SPARQL-based target (sh:target) of {shape} is not supported by the turbo engine",
+            hint="use a core target (sh:targetClass, sh:targetNode, sh:targetSubjectsOf, "
+            "sh:targetObjectsOf), or set UNPACS_SHACL_ENGINE=pyshacl",
+        )
     return _targets(data, shapes, shape)
 
 

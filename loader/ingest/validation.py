@@ -221,6 +221,7 @@ def validation_results(
     with _LOCK:
         if engine == "pyshacl":
             return _results(_run(pyshacl.validate, data, shapes))
+        sparql_shapes = _sparql_shapes(shapes)  # refuses shapes it cannot split, before any work
         try:
             turbo = _run(pyshacl_turbo.validate, data, shapes)
         except ValueError as error:
@@ -236,7 +237,7 @@ def validation_results(
         if flagged:
             # pySHACL evaluates again only the SPARQL constraints that may flag a node, on that
             # node alone; its results (messages in pySHACL's lexical forms) are the results.
-            targeted = _targeted(_sparql_shapes(shapes), flagged)
+            targeted = _targeted(sparql_shapes, flagged)
             found += _results(_run(pyshacl.validate, data, targeted))
         return found
 
@@ -251,7 +252,7 @@ _TARGETS = (SH.target, SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.tar
 def _targeted(sparql_shapes: Graph | None, flagged: set[tuple[Node, Node]]) -> Graph:
     """``sparql_shapes`` with each flagged shape aimed at its flagged focus nodes only."""
     if sparql_shapes is None:
-        raise ValueError("turbo reported a SPARQL constraint that the shapes do not hold")
+        raise ValueError("a SPARQL constraint was flagged that the shapes do not hold")
     shapes = {shape for shape, _focus in flagged}
     all_shapes = set(sparql_shapes.subjects(SH.sparql, None))
     graph = Graph()
@@ -314,7 +315,8 @@ def _sparql_shapes(shapes: Graph) -> Graph | None:
         if isinstance(shape, BNode) or (None, SH.property, shape) in shapes:
             raise ConfigError(
                 f"the SPARQL constraint of {shape} sits in a property or blank shape",
-                hint="give each SPARQL constraint a named sh:NodeShape of its own",
+                hint="give each SPARQL constraint a named sh:NodeShape of its own, or set "
+                "UNPACS_SHACL_ENGINE=pyshacl",
             )
         for key in _SPARQL_SHAPE_KEYS:
             for value in shapes.objects(shape, key):
