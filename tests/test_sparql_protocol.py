@@ -447,7 +447,7 @@ ERRORS: dict[str, ErrorCase] = {
         401,
         lambda c: c.post("/sparql", data="DROP ALL", content_type="application/sparql-update"),
     ),
-    "update by GET": (401, lambda c: c.get("/sparql?update=DROP%20ALL")),
+    "update by GET": (405, lambda c: c.get("/sparql?update=DROP%20ALL")),
     "not acceptable": (
         406,
         lambda c: c.get("/sparql?query=ASK%7B%7D", headers={"Accept": "image/png"}),

@@ -260,6 +260,53 @@ def test_cookie_writes_from_another_origin_are_refused_and_change_nothing(
     assert dump(served.store) == before
 
 
+def test_a_cookie_update_sent_by_get_is_refused_and_changes_nothing(served: Served) -> None:
+    """``<img src=/sparql?update=…>`` on a same-site page on another port sends the cookie with a
+    GET and no Origin: an update is never taken from a GET, whoever sends it."""
+    cookie = cookie_of(served, served.site.publisher)
+    update = f'INSERT DATA {{ GRAPH <{PHL_GRAPH}> {{ <{ICTO}> <{COMMENT}> "planted by an img" }} }}'
+    path = "/sparql?" + urllib.parse.urlencode({"update": update})
+    before = dump(served.store)
+    for headers in (
+        {"Cookie": cookie, "Sec-Fetch-Site": "same-site", "Sec-Fetch-Dest": "image"},
+        {"Cookie": cookie, "Sec-Fetch-Site": "same-origin"},
+        bearer(served.site.publisher),
+    ):
+        for method in ("GET", "HEAD"):
+            reply = served.call(method, path, {**headers, "Accept": "application/json"})
+            assert reply.status == 405, (method, headers, reply.status, reply.body)
+            assert reply.headers["Allow"] == "POST"
+            assert dump(served.store) == before
+    # The same update by POST from the site's own page is taken: the 405 is the method's.
+    reply = served.call(
+        "POST",
+        "/sparql",
+        {
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "Sec-Fetch-Site": "same-origin",
+        },
+        urllib.parse.urlencode({"update": update}).encode(),
+    )
+    assert reply.status == 200, reply.body
+    assert dump(served.store) != before
+
+
+def test_an_empty_update_is_a_400_not_a_500(served: Served) -> None:
+    before = dump(served.store)
+    for text in ("", "  ", "PREFIX a: <http://example.org/>", "# nothing"):
+        reply = served.call(
+            "POST",
+            "/sparql",
+            {**bearer(served.site.publisher), "Content-Type": "application/sparql-update"},
+            text.encode(),
+        )
+        assert reply.status == 400, (text, reply.status, reply.body)
+        assert "no operation" in str(reply.json()["detail"]), reply.body
+    assert dump(served.store) == before
+
+
 def test_cookie_writes_from_this_origin_and_bearer_writes_are_accepted(served: Served) -> None:
     writes = {w.name: w for w in steward_writes(served).writes}
     cookie = cookie_of(served, served.site.publisher)

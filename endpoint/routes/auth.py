@@ -90,9 +90,14 @@ def is_own_origin(origin: str) -> bool:
     return origin in (own_origin(), _origin_of(state_of().settings.base_iri))
 
 
-def check_same_origin() -> None:
-    """Refuse a cookie-authenticated write that another origin's page may have sent."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
+def check_same_origin(acting: bool = False) -> None:
+    """Refuse a cookie-authenticated write that another origin's page may have sent.
+
+    ``acting``: the request uses one of the token's actions, so it is checked whatever its
+    method (a route that acted on a GET would otherwise be one ``<img>`` away from a write)."""
+    if bearer_token() is not None:
+        return
+    if not acting and request.method in ("GET", "HEAD", "OPTIONS"):
         return
     origin = request.headers.get("Origin")
     fetch_site = request.headers.get("Sec-Fetch-Site")
@@ -145,7 +150,7 @@ def require(action: str | None = None) -> Token:
     unusable = token.unusable()
     if unusable is not None:
         raise AuthRequired(unusable + "; ask the operator for a new one")
-    check_same_origin()
+    check_same_origin(acting=action is not None)
     if action is not None:
         require_action(token, action)
     return token

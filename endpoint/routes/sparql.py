@@ -1,8 +1,9 @@
 """SPARQL 1.1 Protocol: queries by GET, POST form or POST ``application/sparql-query``.
 
 Strict where the protocol is: each parameter at most once (400), the request size capped (413),
-the body UTF-8 (400) in one of the two query media types (415), updates refused to anonymous
-clients (401 with ``WWW-Authenticate``; ``sparql_update`` takes a steward token's updates),
+the body UTF-8 (400) in one of the two query media types (415), updates only by POST (405: a
+GET that a page's ``<img>`` could send never writes), refused to anonymous clients (401 with
+``WWW-Authenticate``; ``sparql_update`` takes a steward token's updates),
 results in the formats the client accepts (406 when none fits the query form). ``GET /sparql``
 without a query is the service description, or the query editor for a browser. Every error is
 a problem document (``endpoint.problems``).
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import (
     BadRequest,
+    MethodNotAllowed,
     NotAcceptable,
     RequestEntityTooLarge,
     UnsupportedMediaType,
@@ -98,7 +100,7 @@ def _read_params() -> tuple[Params, str | None]:
     if len(request.query_string) > _limit():
         raise _too_large(len(request.query_string))
     params = _parse_pairs(_decode(request.query_string, "query string"), "query string")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return params, None
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if request.mimetype == UPDATE_BODY:
@@ -157,6 +159,10 @@ def sparql() -> Response:
         return _preflight()
     params, body_query = _read_params()
     if any(name in UPDATE_PARAMS for name, _v in params):
+        if request.method != "POST":
+            raise MethodNotAllowed(
+                ["POST"], "a SPARQL update is sent by POST (form 'update' or the body), never GET"
+            )
         if any(name != "update" for name, _v in params if name in UPDATE_PARAMS):
             raise BadRequest("name the graphs in the update (WITH, USING), not by parameters")
         return sparql_update.handle(_single(params, "update") or "")
@@ -167,7 +173,7 @@ def sparql() -> Response:
         if query is not None:
             raise BadRequest("give the query either as the body or as 'query', not both")
         query = body_query
-    if query is None and request.method == "GET":
+    if query is None and request.method in ("GET", "HEAD"):
         return service_description.respond()
     if not query or not query.strip():
         raise BadRequest("missing query: give a SPARQL query in the 'query' parameter")

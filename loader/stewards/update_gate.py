@@ -94,6 +94,8 @@ def written_graphs(update: str, base_iri: str) -> tuple[set[str], set[str]]:
         ) from None
     except Exception as error:  # rdflib raises plain exceptions for semantic errors
         raise QueryError(f"SPARQL update cannot be read: {error}") from None
+    if not hasattr(parsed, "algebra"):  # rdflib gives [] for an update with no operation
+        raise QueryError("the SPARQL update has no operation: send INSERT, DELETE, DROP, …")
     written: set[str] = set()
     read: set[str] = set()
     for op in parsed.algebra:
