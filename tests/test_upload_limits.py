@@ -318,6 +318,70 @@ def test_xlsx_sheet_declaring_a_million_rows_is_refused_before_reading(server: S
     assert "UNPACS_MAX_UPLOAD_ROWS" in problem["hint"]
 
 
+def _sheet_xlsx(rows: int, columns: int, dimension: str | None = None) -> bytes:
+    """A workbook of ``rows`` records of ``columns`` distinct cells, written as raw sheet XML
+    (openpyxl would correct a lying ``dimension``)."""
+    header = ["Institution code", "Geographic scope", "Name", "Source"]
+    header += [f"Extra {n}" for n in range(len(header), columns)]
+
+    def cell(ref: str, text: str) -> str:
+        return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+    letters = [openpyxl.utils.get_column_letter(n + 1) for n in range(columns)]
+    lines = ["".join(cell(f"{c}1", h) for c, h in zip(letters, header, strict=True))]
+    lines += [
+        "".join(cell(f"{c}{r}", f"{c}{r * 7919 % 100003}") for c in letters)
+        for r in range(2, rows + 2)
+    ]
+    data = "".join(f'<row r="{n}">{line}</row>' for n, line in enumerate(lines, start=1))
+    ref = dimension or f"A1:{letters[-1]}{rows + 1}"
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{ref}"/><sheetData>{data}</sheetData></worksheet>'
+    )
+    book = openpyxl.Workbook()
+    template = io.BytesIO()
+    book.save(template)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(template) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for name in source.namelist():
+            body = sheet.encode() if name == "xl/worksheets/sheet1.xml" else source.read(name)
+            target.writestr(name, body)
+    return out.getvalue()
+
+
+def test_xlsx_sheet_whose_dimension_hides_its_rows_is_refused_at_the_row_cap(
+    server: Server,
+) -> None:
+    """Read-only openpyxl stops at the declared dimension; the annotated workbook (built in the
+    store-owning process) read all 100,000 rows: 58 s and +1.1 GB there before the fix."""
+    workbook = _sheet_xlsx(100_000, 4, dimension="A1:D2")
+    code, problem, _s = refused_quickly(
+        server,
+        lambda: server.request("POST", "/validate", workbook, _headers(server.validator, XLSX)),
+    )
+    assert code == 413
+    assert "more than 20,000 rows" in problem["detail"]
+
+
+def test_xlsx_with_more_cells_than_the_cap_is_refused_before_it_is_opened(
+    server: Server,
+) -> None:
+    """Within the row, column and size caps, 19,000 rows of 30 cells are 570,000 cells: more
+    than the annotated workbook may hold in the store-owning process."""
+    workbook = _sheet_xlsx(19_000, 30)
+    code, problem, seconds = refused_quickly(
+        server,
+        lambda: server.request("POST", "/validate", workbook, _headers(server.validator, XLSX)),
+    )
+    assert code == 413
+    assert "more than 500,000 cells" in problem["detail"]
+    assert seconds < 5
+
+
 # -- CSV and bodies --------------------------------------------------------------------------
 
 

@@ -8,8 +8,11 @@ Each check is cheap and proportional to the (size-capped) input:
   of the JSON-LD tools; no JSON-LD document of ours nests a tenth as deep);
 - an XLSX workbook's zip is measured from its directory before anything is decompressed:
   member count, decompressed size per member and in total, compression ratio; its XML members
-  are then scanned for DOCTYPEs. Python's ``zipfile`` stops a member at its declared size (a
-  longer stream fails its CRC), so declared sizes bound what decompression produces;
+  are then scanned for DOCTYPEs, and the cells of its worksheets counted (``MAX_WORKBOOK_CELLS``:
+  the annotated workbook is built by openpyxl in full, about 1.4 KB a cell, in the store-owning
+  process, and a sheet's declared dimension can lie about its rows). Python's ``zipfile``
+  stops a member at its declared size (a longer stream fails its CRC), so declared sizes
+  bound what decompression produces;
 - rows (CSV records, sheet rows) are capped by ``UNPACS_MAX_UPLOAD_ROWS``.
 """
 
@@ -27,6 +30,8 @@ MAX_ZIP_MEMBERS = 1000
 # Spreadsheet XML compresses about 10:1; 200:1 only happens for a file built to expand.
 MAX_ZIP_RATIO = 200
 MAX_SHEET_COLUMNS = 256
+MAX_WORKBOOK_CELLS = 500_000
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _SCAN_BLOCK = 1024 * 1024
 
@@ -103,13 +108,23 @@ def check_xlsx_zip(data: bytes, file: str, max_unzipped: int) -> None:
                     file,
                     f"member {member.filename} expands {ratio:,} times (at most {MAX_ZIP_RATIO})",
                 )
+        cells = 0
         for member in members:
             if member.filename.endswith((".xml", ".rels", ".vml")):
-                _scan_member(archive, member, file)
+                cells += _scan_member(archive, member, file)
+                if cells > MAX_WORKBOOK_CELLS:
+                    raise _zip_refusal(
+                        file,
+                        f"has more than {MAX_WORKBOOK_CELLS:,} cells in its worksheets",
+                        hint="split the workbook, or export the sheet as CSV UTF-8",
+                    )
 
 
-def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file: str) -> None:
+def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file: str) -> int:
+    """Refuse a declaration in ``member``; the number of cells it holds if it is a worksheet."""
+    worksheet = "worksheets/" in member.filename.lower()
     tail = b""
+    cells = 0
     try:
         with archive.open(member) as stream:
             while block := stream.read(_SCAN_BLOCK):
@@ -117,13 +132,19 @@ def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, file: str) -
                     raise _zip_refusal(
                         file, f"member {member.filename} declares a DOCTYPE or entities"
                     )
+                if worksheet:
+                    # A tag cut by the block boundary is counted in the block it ends in.
+                    cells += len(_CELL.findall(tail + block)) - len(_CELL.findall(tail))
                 tail = block[-16:]
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
-        return  # a broken member: openpyxl's refusal names it
+        return cells  # a broken member: openpyxl's refusal names it
+    return cells
 
 
-def _zip_refusal(file: str, why: str, *, setting: bool = False) -> InputTooLargeError:
-    hint = "save the workbook again from a spreadsheet program, or export it as CSV UTF-8"
+def _zip_refusal(
+    file: str, why: str, *, setting: bool = False, hint: str | None = None
+) -> InputTooLargeError:
+    hint = hint or "save the workbook again from a spreadsheet program, or export it as CSV UTF-8"
     if setting:
         hint = "split the workbook, or ask the operator to raise UNPACS_MAX_UNZIPPED_BYTES"
     return InputTooLargeError(f"the XLSX workbook {why}; it was not opened", file=file, hint=hint)

@@ -134,6 +134,10 @@ def _sheet_rows(sheet: Any, limits: SheetLimits, file: str) -> list[list[str]]:
             file=file,
             hint="delete the unused columns right of the table, or export the sheet as CSV",
         )
+    # Read every row the sheet holds, not only those its (unchecked) dimension declares: a
+    # sheet saying A1:D2 over 200,000 rows would otherwise pass the cap here unread.
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
     rows: list[list[str]] = []
     for row in sheet.iter_rows(max_col=MAX_SHEET_COLUMNS, values_only=True):
         if len(rows) > limits.max_rows:
