@@ -346,3 +346,24 @@ def test_drafts_and_history_are_read_only_within_the_tokens_countries(
         json.loads(client.get(f"/graphs/history/{ken_commit}", headers=philippines).data)["status"]
         == 403
     )
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [
+        KEN_GRAPH + "/../../shapes",
+        BASE + "graph/country/KEN/./notes",
+        BASE + "graph/country/KEN/%2E%2E/%2E%2E/shapes",
+        BASE + "graph/country/KEN%2F..%2F..%2Fshapes",
+    ],
+)
+def test_a_graph_iri_that_normalises_elsewhere_is_refused(
+    client: FlaskClient, site: Site, graph: str
+) -> None:
+    store = store_of(client)
+    before = dump(store)
+    problem = refused(put(client, graph, KEN_ORG.encode(), site.kenya), 400)
+    assert "normal form" in str(problem["detail"])
+    text = f"INSERT DATA {{ GRAPH <{graph}> {{ <{BASE}id/x> <{SKOS}note> 'x' }} }}"
+    assert getattr(update(client, site.kenya, text), "status_code") in (400, 403)
+    assert dump(store) == before

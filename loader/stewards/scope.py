@@ -46,9 +46,22 @@ def require_action(token: Token, action: str) -> None:
         raise refuse(token, f"token {token.label!r} may not {action}")
 
 
+# A dot-segment ("/../", "/./") or an encoded slash or dot in a graph's path: the IRI is another
+# graph than the one it reads as after normalisation (``graph/country/KEN/../../shapes``), so
+# the owner its prefix names is not the owner a reader or a proxy may resolve it to.
+_NOT_NORMAL = re.compile(r"/\.{1,2}(?:/|$|[?#])|%2[fFeE]")
+
+
 def check_graph_iri(graph: str) -> None:
     if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", graph) or graph.startswith(STAGING_PREFIX):
         raise InputError(f"{graph!r} is not a graph IRI (an absolute http(s) IRI)", field="graph")
+    if _NOT_NORMAL.search(graph.split("://", 1)[1]):
+        raise InputError(
+            f"{graph!r} is not in normal form: it holds a '.' or '..' segment or an encoded "
+            "'/' or '.'",
+            field="graph",
+            hint="name the graph without dot-segments, e.g. {base}graph/country/KEN/institutions",
+        )
 
 
 def countries_named(triples: Sequence[pyoxigraph.Triple], base_iri: str) -> set[str]:
