@@ -88,7 +88,7 @@ def test_engines_agree_on_the_bundled_data() -> None:
 
 
 def test_engines_agree_on_benchmark_data() -> None:
-    data = Graph().parse(data="\n".join(generate_lines(20_000, base_iri=BASE)), format="ntriples")
+    data = Graph().parse(data="\n".join(generate_lines(10_000, base_iri=BASE)), format="ntriples")
     assert_engines_agree(data)
 
 
