@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import json
 import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,16 +17,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fixtures.apps import AppFactory
-from fixtures.browser import LiveApp
+from fixtures.browser import LiveApp, LiveAppFactory
 from fixtures.stewards import ICTO, NEW_PHONE, OLD_PHONE, PHL_GRAPH, Site, bearer, dump, make_site
-from flask import Flask
 
 from unpacs.endpoint.cli import cli
 from unpacs.endpoint.state import state_of
 from unpacs.loader.stewards.tokens import add_token, load_tokens, revoke_token, write_tokens
 from unpacs.loader.store.oxigraph import OxigraphStore
 
-LiveAppFactory = Callable[[Callable[[str], Flask]], LiveApp]
 TURTLE = "text/turtle"
 COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 
