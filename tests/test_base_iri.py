@@ -12,11 +12,13 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from fixtures.cli_helpers import clean_env, free_port, serving, unpacs
+from fixtures.stores import BASE
 
 from unpacs.loader.settings import Settings, address_iri, from_env
 
 UNPACS = str(Path(sys.executable).with_name("unpacs"))
 PIPELINE = Path(__file__).parent / "data" / "pipeline"
+BUILT_PORT = urllib.parse.urlsplit(BASE).port
 
 
 def test_base_iri_follows_host_and_port_unless_set() -> None:
@@ -72,12 +74,11 @@ def test_issue_7_problem4_links_resolve_on_the_port_that_is_served(tmp_path: Pat
 
 @pytest.mark.slow
 def test_issue_7_problem4_serving_under_another_base_is_refused_with_the_fix(
-    tmp_path: Path,
+    tmp_path: Path, bundled_copy: Path
 ) -> None:
-    store = str(tmp_path / "store")
-    first, second = free_port(), free_port()
-    env = clean_env(UNPACS_STORE=store, UNPACS_PORT=str(first))
-    assert unpacs(UNPACS, tmp_path, env, "build").returncode == 0
+    # The session's store, built as `unpacs build` on port 8000 builds (never served here).
+    store = str(bundled_copy)
+    first, second = BUILT_PORT, free_port()
     moved = clean_env(UNPACS_STORE=store, UNPACS_PORT=str(second))
     refused = unpacs(UNPACS, tmp_path, moved, "serve")
     assert refused.returncode == 1
@@ -103,10 +104,11 @@ def test_issue_7_problem4_serving_under_another_base_is_refused_with_the_fix(
 
 
 @pytest.mark.slow
-def test_issue_7_problem4_rebuild_under_a_new_base_keeps_steward_graphs(tmp_path: Path) -> None:
-    store = str(tmp_path / "store")
-    env = clean_env(UNPACS_STORE=store, UNPACS_PORT=str(free_port()))
-    assert unpacs(UNPACS, tmp_path, env, "build").returncode == 0
+def test_issue_7_problem4_rebuild_under_a_new_base_keeps_steward_graphs(
+    tmp_path: Path, bundled_copy: Path
+) -> None:
+    store = str(bundled_copy)
+    env = clean_env(UNPACS_STORE=store, UNPACS_PORT=str(BUILT_PORT))
     steward = tmp_path / "steward.ttl"
     steward.write_text(
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
