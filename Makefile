@@ -22,16 +22,19 @@ run: setup $(STAMP)
 setup: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
+# uv (from PyPI, into the venv) installs the same packages as pip in a few seconds instead of
+# about 30 (measured from a fresh clone, warm caches); pip stays the fallback.
+INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip uv
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e .
+	$(INSTALL) -e . || $(BIN)/pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(INSTALL) -e '.[dev]' || $(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 # `unpacs build` replaces only the bundled graphs (one validated transaction) and leaves what

@@ -127,7 +127,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, bundled_store_dir: Path) ->
         "UNPACS_TOKENS_FILE": str(tokens),
         "UNPACS_QUERY_WORKERS": "2",
         "UNPACS_QUERY_MEMORY_MB": "1024",
-        "UNPACS_QUERY_TIMEOUT": "20",
+        # Long enough for every light query, short enough that the heavy ones free their
+        # workers soon (the starvation test waits for them).
+        "UNPACS_QUERY_TIMEOUT": "8",
         "UNPACS_UPLOAD_TIMEOUT": "10",
         "UNPACS_MAX_UPLOAD_ROWS": "20000",
         "UNPACS_MAX_INPUT_BYTES": str(64 * 1024 * 1024),
