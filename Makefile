@@ -23,8 +23,9 @@ setup: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 # uv (from PyPI, into the venv) installs the same packages as pip in a few seconds instead of
-# about 30 (measured from a fresh clone, warm caches); pip stays the fallback.
-INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
+# about 30 (measured from a fresh clone, warm caches); pip stays the fallback. Compiled, because
+# the query workers start with -B (they never write .pyc) and would compile every import anew.
+INSTALL = $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip uv
