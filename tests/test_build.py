@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures.stores import BASE
+from fixtures.stores import BASE, copy_store
 
 from unpacs.loader import bundled as resources
 from unpacs.loader import formats
@@ -63,11 +63,13 @@ def ok(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    """A copy of the bundled data with one extra seed file."""
+def data(tmp_path: Path, bundled_store_dir: Path) -> Path:
+    """A copy of the bundled data with one extra seed file, beside a store already built from
+    the bundled data (so a test's first build adds only the extra file, as after a pull)."""
     copy = tmp_path / "data"
     shutil.copytree(resources.DATA_DIR, copy)
     (copy / "seed" / "extra.ttl").write_text(EXTRA, encoding="utf-8")
+    copy_store(bundled_store_dir, tmp_path / "store")
     return copy
 
 
@@ -99,8 +101,12 @@ def test_issue_7_problem3_rebuild_keeps_steward_graphs_and_reports_removed_files
     assert f"{BASE}graph/ontology" in stats and f"{BASE}graph/shapes" in stats
 
 
-def test_issue_7_problem3_make_store_never_deletes_the_store(tmp_path: Path) -> None:
-    store = tmp_path / "store"
+def test_issue_7_problem3_make_store_never_deletes_the_store(
+    tmp_path: Path, bundled_copy: Path
+) -> None:
+    # Built already (the session's store for port 8000, make's default), as after a first
+    # `make run`; make finds no stamp, so it runs `unpacs build` on it.
+    store = bundled_copy
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UNPACS_", "MAKE"))}
     env["UNPACS_STORE"] = str(store)
     steward = tmp_path / "steward.ttl"
