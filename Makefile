@@ -28,7 +28,7 @@ dev: $(VENV)/.installed-dev
 INSTALL = $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip uv
+	$(BIN)/pip install --quiet uv
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(INSTALL) -e . || $(BIN)/pip install --quiet -e .

@@ -23,7 +23,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, Node, URIRef
 from bench.bundled_graph import bundled_graph
 from bench.generate import generate_lines
 from unpacs.loader.errors import ConfigError, Issue
-from unpacs.loader.ingest.validation import load_shapes, validate_graph
+from unpacs.loader.ingest.validation import load_shapes, validate_graph, violations
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "data" / "shapes"
@@ -45,16 +45,19 @@ def keys(issues: Iterable[Issue]) -> Counter[Key]:
     )
 
 
-def assert_engines_agree(data: Graph, *, at_least: int = 0) -> None:
+def assert_engines_agree(data: Graph, *, at_least: int = 0) -> list[Issue]:
+    """Both engines' results on ``data`` are the same; returns them (turbo's)."""
     shapes = load_shapes(ROOT / "shapes", BASE)
     reference = keys(validate_graph(data, shapes, engine="pyshacl"))
-    turbo = keys(validate_graph(data, shapes, engine="turbo"))
+    found = validate_graph(data, shapes, engine="turbo")
+    turbo = keys(found)
     only_pyshacl = reference - turbo
     only_turbo = turbo - reference
     assert not only_pyshacl and not only_turbo, (
         f"only pySHACL: {list(only_pyshacl)[:5]}; only turbo: {list(only_turbo)[:5]}"
     )
     assert sum(reference.values()) >= at_least, "the corpus must make the engines report"
+    return found
 
 
 def _context() -> Graph:
@@ -83,8 +86,11 @@ def _fixture_files() -> list[Path]:
     return sorted(p for p in FIXTURES.glob("*/*.ttl"))
 
 
-def test_engines_agree_on_the_bundled_data() -> None:
-    assert_engines_agree(bundled_graph(), at_least=100)
+def test_engines_agree_on_the_bundled_data_which_conforms() -> None:
+    """All of data/seed and data/reference, each with the provenance the loader adds (the data
+    graph of a full `unpacs build`): the same results, warnings only."""
+    found = assert_engines_agree(bundled_graph(), at_least=100)
+    assert [i.format() for i in violations(found)] == []
 
 
 def test_engines_agree_on_benchmark_data() -> None:
@@ -101,7 +107,7 @@ def test_engines_agree_on_every_shape_fixture() -> None:
 
 def test_engines_agree_on_each_fixture_apart() -> None:
     """Renaming may hide a disagreement that needs the original IRIs: a sample, unrenamed."""
-    for path in _fixture_files()[::9]:
+    for path in _fixture_files()[::15]:
         assert_engines_agree(_context() + _fixture(path))
 
 

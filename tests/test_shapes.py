@@ -14,7 +14,6 @@ import pytest
 from fixtures.stores import BASE
 from rdflib import RDF, SH, Graph, Literal, URIRef
 
-from bench.bundled_graph import bundled_graph
 from unpacs.loader.errors import Issue
 from unpacs.loader.ingest.validation import load_shapes, validate_graph, violations
 
@@ -552,12 +551,3 @@ def bundled_data_files() -> list[Path]:
     return sorted((DATA_DIR / "seed").glob("*.ttl")) + sorted(
         (DATA_DIR / "reference").glob("*.ttl")
     )
-
-
-def test_bundled_data_conforms() -> None:
-    """All of data/seed and data/reference together, each with the provenance the loader adds."""
-    assert sorted((DATA_DIR / "seed").glob("*.ttl")), "data/seed/ has no Turtle files"
-    assert sorted((DATA_DIR / "reference").glob("*.ttl")), "data/reference/ has no Turtle files"
-    graph = bundled_graph()  # the data graph of a full `unpacs build` validation
-    issues = validate_graph(graph, shapes())
-    assert describe(violations(issues)) == []
