@@ -220,14 +220,14 @@ def validation_results(
         )
     with _LOCK:
         if engine == "pyshacl":
-            return _results(_run(pyshacl.validate, data, shapes))
+            return _results(run_validator(pyshacl.validate, data, shapes))
         sparql_shapes = _sparql_shapes(shapes)  # refuses shapes it cannot split, before any work
         try:
-            turbo = _run(pyshacl_turbo.validate, data, shapes)
+            turbo = run_validator(pyshacl_turbo.validate, data, shapes)
         except ValueError as error:
             # turbo refuses what it cannot read (a language tag such as "e"); the reference can.
             log.info("pyshacl-turbo refused the data (%s): pySHACL validates it", error)
-            return _results(_run(pyshacl.validate, data, shapes))
+            return _results(run_validator(pyshacl.validate, data, shapes))
         found = [
             (report, result)
             for report, result in _results(turbo)
@@ -238,7 +238,7 @@ def validation_results(
             # pySHACL evaluates again only the SPARQL constraints that may flag a node, on that
             # node alone; its results (messages in pySHACL's lexical forms) are the results.
             targeted = _targeted(sparql_shapes, flagged)
-            found += _results(_run(pyshacl.validate, data, targeted))
+            found += _results(run_validator(pyshacl.validate, data, targeted))
         return found
 
 
@@ -265,7 +265,8 @@ def _targeted(sparql_shapes: Graph | None, flagged: set[tuple[Node, Node]]) -> G
     return graph
 
 
-def _run(validate: Any, data: Graph, shapes: Graph) -> Graph:
+def run_validator(validate: Any, data: Graph, shapes: Graph) -> Graph:
+    """One engine's ``validate`` as the loader calls it; the report graph."""
     # inplace: without inference or an ontology graph pySHACL only reads the data graph, and its
     # copy of 58k triples took 2 of every run's seconds.
     options = {"inplace": True} if validate is pyshacl.validate else {}
