@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
 
+from scripts.generated_files import write_generated
 from unpacs.loader.errors import CsvRecordError
 from unpacs.loader.survey.rdf import FileProvenance, edition_turtle, structure_turtle
 from unpacs.loader.survey.read import read_edition
@@ -96,16 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--countries", type=Path, default=DEFAULT_OUT / "countries.ttl", help="countries.ttl"
     )
     args = parser.parse_args(argv)
-    try:
-        files = build_all(args.source_dir, args.countries)
-    except CsvRecordError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (args.out / name).write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote {args.out / name}")
-    return 0
+    return write_generated(args.out, lambda: build_all(args.source_dir, args.countries))
 
 
 if __name__ == "__main__":

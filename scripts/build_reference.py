@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from scripts.country_groups import build_country_groups, read_m49_groups, with_member_states
-from unpacs.loader.errors import CsvRecordError
+from scripts.generated_files import write_generated
 from unpacs.loader.turtle_text import iri, literal, subject_block, turtle_document
 from unpacs.loader.uris import scheme_path, thing_path
 
@@ -229,16 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="UNSD M49 overview CSV (LDC, LLDC, SIDS flags)",
     )
     args = parser.parse_args(argv)
-    try:
-        files = build_all(args.m49_csv)
-    except CsvRecordError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (args.out / name).write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote {args.out / name}")
-    return 0
+    return write_generated(args.out, lambda: build_all(args.m49_csv))
 
 
 if __name__ == "__main__":
