@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 import tempfile
 import threading
@@ -22,10 +21,6 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from multiprocessing.context import ForkServerContext
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -33,64 +28,30 @@ import pyoxigraph
 
 from unpacs.loader.errors import (
     ClientBusyError,
-    NotAcceptableError,
     QueryBusyError,
     QueryCrashedError,
-    QueryError,
     QueryMemoryError,
     QueryTimeoutError,
     StoreError,
-    UnpacsError,
     UploadLimitError,
 )
 from unpacs.loader.query import executor as executor_module
-from unpacs.loader.query import worker as query_worker
 from unpacs.loader.query.executor import QueryAnswer, QueryRequest, StoredGraphs
 from unpacs.loader.query.generations import Generations
 from unpacs.loader.query.guard import QueryPolicy
+from unpacs.loader.query.processes import (
+    START_TIMEOUT,
+    WorkerHandle,
+    await_ready,
+    memory_message,
+    refusal,
+    start_worker,
+    stop_all,
+    upload_memory_error,
+)
 from unpacs.loader.query.worker import BY_NAME
 
 log = logging.getLogger(__name__)
-START_TIMEOUT = 60.0  # seconds a new worker may take to open its first generation
-_CONTEXT: ForkServerContext | None = None
-
-
-def context() -> ForkServerContext:
-    """The ``forkserver`` context: workers fork from a clean server process that preloaded
-    pyoxigraph (fast starts), never from this one, which holds the primary store."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        ctx = multiprocessing.get_context("forkserver")
-        # "__main__" too: the server imports the main module once (every entry point guards
-        # with ``if __name__ == "__main__"``), so each worker skips re-running it.
-        # And the upload checker (rdflib, pySHACL), so a worker's idle size, which its memory
-        # limit sits above, already holds them.
-        ctx.set_forkserver_preload(
-            ["__main__", "unpacs.loader.query.worker", "unpacs.loader.stewards.checks"]
-        )
-        _CONTEXT = ctx
-    return _CONTEXT
-
-
-@dataclass(eq=False)
-class WorkerHandle:
-    process: BaseProcess
-    conn: Connection
-    stderr_path: str
-    pid: int = 0
-    gen: str = ""  # path of the generation it has open
-    state: str = "starting"  # starting | idle | busy
-    served: int = 0
-    started: float = field(default_factory=time.monotonic)
-
-    def stderr_tail(self) -> str:
-        """The last lines the process wrote (Rust writes its abort message last)."""
-        try:
-            with open(self.stderr_path, "rb") as handle:
-                handle.seek(max(0, os.path.getsize(self.stderr_path) - 8192))
-                return handle.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
 
 
 class PoolExecutor:
@@ -135,7 +96,7 @@ class PoolExecutor:
         for _ in range(size + spare):
             self._spawn()
         # Stop the workers with this object or at exit, whichever comes first.
-        self._finalizer = weakref.finalize(self, _stop_all, self._workers, self._logs)
+        self._finalizer = weakref.finalize(self, stop_all, self._workers, self._logs)
 
     # -- QueryExecutor ---------------------------------------------------------------------
 
@@ -174,7 +135,9 @@ class PoolExecutor:
             head, _newline, body = self._receive(worker, deadline, timeout).partition(b"\n")
             header = json.loads(head)
             if not header.get("ok"):
-                raise self._refused(worker, header)
+                if header.get("kind") == "memory":
+                    self._retire(worker, "MemoryError")
+                raise refusal(header, self.memory_mb)
         except BaseException:
             self._release(worker, request.client)
             raise
@@ -238,20 +201,13 @@ class PoolExecutor:
             worker.process.join(5)
             code = worker.process.exitcode
             self._retire(worker, f"worker exited with {code} checking an upload")
-            raise self._upload_memory(message) from None
+            raise upload_memory_error(message.get("name"), self.memory_mb) from None
         if reply.get("kind") == "memory":
             self._retire(worker, "upload check over its memory limit")
-            raise self._upload_memory(message)
+            raise upload_memory_error(message.get("name"), self.memory_mb)
         if not reply.get("ok") and reply.get("kind") != "input":
             raise StoreError(str(reply.get("message", "the upload check failed")))
         return reply
-
-    def _upload_memory(self, message: dict[str, Any]) -> UploadLimitError:
-        return UploadLimitError(
-            f"checking the upload needed more than {self.memory_mb} MB and was stopped",
-            file=message.get("name"),
-            hint="split the file, or ask the operator to raise UNPACS_QUERY_MEMORY_MB",
-        )
 
     def close(self) -> None:
         with self._cond:
@@ -295,28 +251,11 @@ class PoolExecutor:
         tail = worker.stderr_tail()
         self._retire(worker, f"worker exited with {code}")
         if "memory allocation of" in tail:
-            raise QueryMemoryError(self._memory_message()) from None
+            raise QueryMemoryError(memory_message(self.memory_mb)) from None
         raise QueryCrashedError(
             "the query crashed its worker process (the server is unaffected)",
             hint="the query engine could not evaluate this query; simplify it",
         ) from None
-
-    def _memory_message(self) -> str:
-        return f"the query needed more than {self.memory_mb} MB and was stopped"
-
-    def _refused(self, worker: WorkerHandle, header: dict[str, Any]) -> UnpacsError:
-        kind = header.get("kind")
-        if kind == "memory":
-            self._retire(worker, "MemoryError")
-            return QueryMemoryError(self._memory_message())
-        if kind == "notacceptable":
-            return NotAcceptableError(header["message"])
-        if kind == "io":
-            return StoreError(
-                header["message"],
-                hint="a SERVICE endpoint the query calls may be down or refusing",
-            )
-        return QueryError(header["message"], line=header.get("line"), column=header.get("column"))
 
     def _acquire(self, deadline: float, client: str = "") -> WorkerHandle:
         # Waiting for a worker that is still starting (the first query, or right after a
@@ -389,46 +328,25 @@ class PoolExecutor:
             self._spawn()
 
     def _spawn(self) -> None:
-        ctx = context()
-        parent, child = ctx.Pipe(duplex=True)
         self._spawned += 1
         # A private directory (mkdtemp, 0700) and a serial: no name another user could take.
         stderr_path = os.path.join(self._logs, f"worker-{self._spawned}.err")
-
-        process = ctx.Process(
-            target=query_worker.main,
-            args=(child, self.generations.current_path, self.memory_mb, stderr_path),
-            name="unpacs-query-worker",
-            daemon=True,
-        )
-        process.start()
-        child.close()  # so the worker's death reads as EOF here
-        handle = WorkerHandle(process, parent, stderr_path, gen=self.generations.current_path)
+        handle = start_worker(self.generations.current_path, self.memory_mb, stderr_path)
         with self._cond:
             self._workers.append(handle)
         # Wait for "ready" off the request path: a replacement never delays a request.
         threading.Thread(target=self._await_ready, args=(handle,), daemon=True).start()
 
     def _await_ready(self, handle: WorkerHandle) -> None:
-        try:
-            ready = handle.conn.poll(START_TIMEOUT) and json.loads(handle.conn.recv_bytes())
-        except (EOFError, OSError, ValueError):
-            ready = False
-        if not ready:
-            if self._closed:
-                return
-            log.error("a query worker failed to start: %s", handle.stderr_tail().strip())
-            handle.process.kill()
-            handle.process.join(5)
-            with self._cond:
+        pid = await_ready(handle, quiet=lambda: self._closed)
+        with self._cond:
+            if pid is None:
                 if handle in self._workers:
                     self._workers.remove(handle)
-                self._cond.notify_all()
-            return
-        with self._cond:
-            handle.pid = int(ready["ready"])
-            handle.state = "idle"
-            self._idle.append(handle)
+            else:
+                handle.pid = pid
+                handle.state = "idle"
+                self._idle.append(handle)
             self._cond.notify_all()
 
     def _switch_idle_workers(self) -> None:
@@ -460,25 +378,6 @@ class PoolExecutor:
         with self._cond:
             if self.generations.stale:
                 self.generations.prune([w.gen for w in self._workers])
-
-
-def _stop_all(workers: list[WorkerHandle], logs: str) -> None:
-    for worker in list(workers):
-        if worker.process.is_alive():
-            worker.process.kill()
-    for worker in list(workers):
-        worker.process.join(5)
-        worker.conn.close()
-    workers.clear()
-    for name in os.listdir(logs) if os.path.isdir(logs) else []:
-        try:
-            os.unlink(os.path.join(logs, name))
-        except OSError:
-            pass
-    try:
-        os.rmdir(logs)
-    except OSError:
-        pass
 
 
 def pool_of(executor: object) -> PoolExecutor | None:
