@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -31,9 +29,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from importlib.metadata import version
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -41,41 +38,25 @@ import pyoxigraph
 import rdflib
 
 from bench.generate import parse_size, write_file
+from bench.load_phases import incremental_breakdown
+from bench.load_report import (
+    INCREMENT_TARGET_SECONDS,
+    SKIPPED,
+    Figure,
+    load_average,
+    machine,
+    print_goals,
+    print_table,
+)
 from unpacs.loader.ingest import validation
-from unpacs.loader.ingest.pipeline import check_staged, load_sources, read_source, stage_sources
-from unpacs.loader.ingest.scope import validation_data
+from unpacs.loader.ingest.pipeline import load_sources, read_source
 from unpacs.loader.settings import SHACL_ENGINES, Settings
 from unpacs.loader.store.oxigraph import OxigraphStore
 
 REPO = Path(__file__).resolve().parent.parent
 INCREMENT_TRIPLES = 1_000
-# The goals: a 1k increment validated in under 0.4 s; a full validated load of 1M triples at most
-# 2x the raw transactional load (a), in under 2 GB.
-INCREMENT_TARGET_SECONDS = 0.4
-FULL_TARGET_RATIO = 2.0
-FULL_TARGET_BYTES = 2 * 1024**3
 NT = pyoxigraph.RdfFormat.N_TRIPLES
-SKIPPED = "skipped (--skip-full-validate)"
 GRAPH = pyoxigraph.NamedNode("http://127.0.0.1:8000/graph/file/bench")
-
-
-@dataclass
-class Figure:
-    label: str
-    seconds: list[float]
-    triples: int
-    note: str = ""
-    # Peak resident memory (VmHWM) of each run's child process, in bytes; empty: in-process.
-    peaks: list[int] = field(default_factory=list)
-    engine: str = ""
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
-
-    @property
-    def peak(self) -> int | None:
-        return max(self.peaks) if self.peaks else None
 
 
 class Bench:
@@ -262,108 +243,6 @@ def measure_incremental(
     return figure
 
 
-def incremental_breakdown(
-    bench: Bench, base_store: Path, increment: Path, engine: str
-) -> list[tuple[str, float, str]]:
-    """One incremental load, phase by phase, with the same calls ``load_sources`` makes."""
-    settings = bench.engine_settings(engine)
-    target = bench.fresh_dir()
-    shutil.copytree(base_store, target)
-    validation._load_shapes_cached.cache_clear()
-    phases: list[tuple[str, float, str]] = []
-    clock = time.perf_counter()
-
-    def lap(name: str, detail: str = "") -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        phases.append((name, now - clock, detail))
-        clock = now
-
-    store = OxigraphStore(target)
-    lap("open store")
-    sources = [read_source(increment, settings)]
-    graphs = stage_sources(sources, settings, store, validated=True)
-    staged = sum(len(t) for t in graphs.values())
-    lap("read + parse + provenance", f"{staged} staged triples")
-    data, focus = validation_data(graphs, store)
-    lap("validation data (staged + stored neighbours)", f"{len(data)} triples, {len(focus)} focus")
-    shapes = validation.load_shapes(settings.shapes_dir, settings.base_iri)
-    lap("load shapes (cold)", f"{len(shapes)} shape triples")
-    issues = validation.validate_graph(data, shapes, focus_nodes=focus, engine=engine)
-    lap(f"SHACL validate ({engine})", f"{len(issues)} issues")
-    store.replace_graphs(graphs)
-    lap("commit (extend + MOVE)")
-    store.close()
-    lap("close (flush)")
-    # check_staged repeats the three validation steps; time it to see the overhead is nil.
-    store = OxigraphStore(target)
-    clock = time.perf_counter()
-    check_staged(graphs, store, settings)
-    lap("check_staged again, shapes warm (for comparison)")
-    store.close()
-    shutil.rmtree(target, ignore_errors=True)
-    return phases
-
-
-def print_table(figures: list[Figure], reference: Figure) -> None:
-    print("| case | seconds (median) | runs | triples | triples/s | x raw load | peak RSS | note |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
-    for f in figures:
-        if f.note in {SKIPPED, "not installed"}:
-            print(f"| {f.label} | - | - | {f.triples:,} | - | - | - | {f.note} |")
-            continue
-        rate = f.triples / f.median if f.median else float("inf")
-        # A ratio only compares like with like: the increment is a different file.
-        ratio = f"{f.median / reference.median:.2f}" if f.triples == reference.triples else "-"
-        runs = ", ".join(f"{s:.2f}" for s in f.seconds)
-        peak = "-" if f.peak is None else f"{f.peak / 1024**3:.2f} GB"
-        print(
-            f"| {f.label} | {f.median:.3f} | {len(f.seconds)} ({runs}) | {f.triples:,} | "
-            f"{rate:,.0f} | {ratio} | {peak} | {f.note} |"
-        )
-
-
-def print_goals(figures: list[Figure], reference: Figure, engines: Sequence[str]) -> None:
-    """Each engine against the goals (the full-load ones are the 1M goals; at another size they
-    only show the trend)."""
-    print(
-        "| engine | full validated load x raw (<= 2x) | its peak RSS (< 2 GB) | "
-        "1k increment, cold / warm (< 0.4 s) |"
-    )
-    print("|---|---|---|---|")
-    for engine in engines:
-        mine = [f for f in figures if f.engine == engine]
-        full = next((f for f in mine if f.label.startswith("(d)") and f.seconds), None)
-        ratio = peak = "-"
-        if full is not None:
-            x = full.median / reference.median
-            ratio = f"{x:.2f}x: " + ("met" if x <= FULL_TARGET_RATIO else "MISSED")
-            if full.peak is not None:
-                peak = f"{full.peak / 1024**3:.2f} GB: " + (
-                    "met" if full.peak < FULL_TARGET_BYTES else "MISSED"
-                )
-        increments = [f for f in mine if f.label.startswith("(f)")]
-        inc = " / ".join(f"{f.median:.3f} s" for f in increments)
-        if increments:
-            met = all(f.median < INCREMENT_TARGET_SECONDS for f in increments)
-            inc += ": " + ("met" if met else "MISSED")
-        print(f"| {engine} | {ratio} | {peak} | {inc or '-'} |")
-
-
-def machine() -> str:
-    return (
-        f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, "
-        f"{platform.processor() or platform.machine()}; Python {platform.python_version()}, "
-        f"pyoxigraph {version('pyoxigraph')}, rdflib {version('rdflib')}, "
-        f"pySHACL {version('pyshacl')}, pyshacl-turbo {version('pyshacl-turbo')}"
-    )
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
-
-
 def run(
     size: int,
     runs: int,
@@ -421,7 +300,10 @@ def run(
             )
         else:
             figures.append(Figure("(g) oxigraph load CLI", [], n_big, "not installed"))
-        breakdowns = {e: incremental_breakdown(bench, base_store, inc, e) for e in engines}
+        breakdowns = {
+            e: incremental_breakdown(bench.engine_settings(e), base_store, bench.fresh_dir(), inc)
+            for e in engines
+        }
         loads.append(load_average())
     finally:
         shutil.rmtree(work, ignore_errors=True)
