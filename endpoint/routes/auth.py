@@ -178,12 +178,8 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def wants_html() -> bool:
-    return prefers_html(request)
-
-
 def render_out_of_scope(error: OutOfScopeError) -> ResponseReturnValue:
-    if wants_html():
+    if prefers_html(request):
         return render_template("steward/error.html", status=403, error=error), 403
     return problems.problem(
         403, error.title, error.message, hint=error.hint, may=error.may, subject=error.subject
@@ -191,7 +187,7 @@ def render_out_of_scope(error: OutOfScopeError) -> ResponseReturnValue:
 
 
 def render_auth_required(error: AuthRequired) -> ResponseReturnValue:
-    if wants_html():
+    if prefers_html(request):
         page = render_template("steward/error.html", status=401, error=error)
         return Response(page, 401, headers={"WWW-Authenticate": REALM})
     response = problems.problem(401, "authentication required", error.description)
@@ -200,7 +196,7 @@ def render_auth_required(error: AuthRequired) -> ResponseReturnValue:
 
 
 def render_cross_origin(error: CrossOriginRefused) -> ResponseReturnValue:
-    if wants_html():
+    if prefers_html(request):
         return render_template("steward/error.html", status=403, error=error), 403
     return problems.problem(403, error.title, error.message, hint=error.hint)
 
@@ -210,7 +206,7 @@ STEWARD_BLUEPRINTS = {"auth", "graphs", "validate"}
 
 def render_refusal(error: UnpacsError) -> ResponseReturnValue:
     """People submitting a steward form get a page; programs get the problem document."""
-    if request.blueprint in STEWARD_BLUEPRINTS and wants_html():
+    if request.blueprint in STEWARD_BLUEPRINTS and prefers_html(request):
         status = problems.status_for(error)
         return render_template("steward/error.html", status=status, error=error), status
     return problems.render_unpacs_error(error)

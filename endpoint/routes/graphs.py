@@ -29,8 +29,8 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest
 
-from unpacs.endpoint.conneg import negotiate
-from unpacs.endpoint.routes.auth import current_token, require, wants_html
+from unpacs.endpoint.conneg import negotiate, prefers_html
+from unpacs.endpoint.routes.auth import current_token, require
 from unpacs.endpoint.routes.validate import INPUT_FORMATS, read_upload, screen_upload, select_rows
 from unpacs.endpoint.state import state_of
 from unpacs.loader import formats
@@ -93,7 +93,7 @@ def answer(result: WriteResult, status: int = 200, message: str = "") -> Respons
         "draft": result.draft,
         "warnings": [i.as_dict() for i in result.issues if i.severity != "Violation"],
     }
-    if wants_html():
+    if prefers_html(request):
         return render_template("steward/done.html", result=result, message=message), status
     return Response(json.dumps(body), status, mimetype="application/json")
 
@@ -149,7 +149,7 @@ def read_graph(graph: str) -> ResponseReturnValue:
 
 def upload_form() -> ResponseReturnValue:
     names = state_of().store.graph_names()
-    if not wants_html():
+    if not prefers_html(request):
         return Response(json.dumps({"graphs": names}), mimetype="application/json")
     return render_template(
         "steward/graphs.html",
@@ -175,7 +175,7 @@ def drafts() -> ResponseReturnValue:
     token = require()
     status = request.args.get("status") or None
     listed = [d for d in writer().drafts.list(status) if readable(token, d.graph, d.content_nt)]
-    if wants_html():
+    if prefers_html(request):
         return render_template("steward/drafts.html", drafts=listed)
     return Response(
         json.dumps({"drafts": [d.summary() for d in listed]}), mimetype="application/json"
@@ -189,7 +189,7 @@ def review(draft_id: int) -> ResponseReturnValue:
     draft = target.drafts.get(draft_id)
     target.check_readable(token, draft.graph, [draft.content_nt], {})
     changes = readable_diff(target.current(draft.graph), from_ntriples(draft.content_nt))
-    if wants_html():
+    if prefers_html(request):
         return render_template("steward/review.html", draft=draft, diff=changes)
     return Response(
         json.dumps({"draft": draft.summary(), "diff": changes.as_dict()}),
@@ -259,7 +259,7 @@ def history() -> ResponseReturnValue:
         if readable(token, c.graph, c.before_nt, c.after_nt, cache=cache)
     ]
     entries = [_history_entry(c, True) for c in commits]
-    if wants_html():
+    if prefers_html(request):
         return render_template("steward/history.html", graph=graph, entries=entries)
     for entry in entries:
         entry["diff"] = entry["diff"].as_dict()
@@ -272,7 +272,7 @@ def history_entry(commit_id: int) -> ResponseReturnValue:
     commit = writer().history.get(commit_id)
     writer().check_readable(token, commit.graph, [commit.before_nt, commit.after_nt], {})
     entry = _history_entry(commit, True)
-    if wants_html():
+    if prefers_html(request):
         return render_template("steward/history.html", graph=entry["graph"], entries=[entry])
     entry["diff"] = entry["diff"].as_dict()
     return Response(json.dumps(entry), mimetype="application/json")
@@ -287,6 +287,6 @@ def revert() -> ResponseReturnValue:
     if not raw.isdigit():
         raise BadRequest("name the commit to undo: commit=<id> from the history")
     result = writer().revert(token, graph, int(raw), comment_param())
-    if wants_html():
+    if prefers_html(request):
         return redirect(url_for("graphs.history", graph=graph), 303)
     return answer(result, message=f"reverted {graph} to before commit {raw}")
